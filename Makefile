@@ -1,0 +1,44 @@
+# The README's commands. Each target installs missing Debian packages first (idempotent).
+#   make demo      build (release) and run the flagship example
+#   make test      build (release, -Werror) and run the whole test suite
+#   make sanitize  ASan + UBSan build running the tests
+#   make bench     Google Benchmark programs; see bench/RESULTS.md
+JOBS ?= $(shell nproc)
+NABLA_DATA ?= $(abspath ../shared/data)
+export NABLA_DATA
+
+.PHONY: all deps build demo test sanitize bench format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+demo: build
+	@echo "make demo: nabla's flagship example (until the MNIST CNN exists, a nearest-centroid"
+	@echo "MNIST classifier built from tensor ops: IDX loading, reductions, broadcasting, matmul)."
+	@build/release/examples/mnist_centroids --data $(NABLA_DATA)/mnist
+
+test: build
+	@ctest --preset release -j $(JOBS)
+
+sanitize: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j $(JOBS)
+
+bench: build
+	@bench/run.sh build/release
+
+format: deps
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check: deps
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+clean:
+	@rm -rf build

@@ -1,0 +1,20 @@
+// nabla: the umbrella header. #include <nabla/nabla.hpp> gives the whole public API.
+#pragma once
+
+#include "nabla/io/idx.hpp"
+#include "nabla/io/npy.hpp"
+#include "nabla/ops/contraction.hpp"
+#include "nabla/ops/creation.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/manipulation.hpp"
+#include "nabla/ops/random.hpp"
+#include "nabla/ops/reduction.hpp"
+#include "nabla/ops/view.hpp"
+#include "nabla/tensor/device.hpp"
+#include "nabla/tensor/dtype.hpp"
+#include "nabla/tensor/layout.hpp"
+#include "nabla/tensor/scalar.hpp"
+#include "nabla/tensor/shape.hpp"
+#include "nabla/tensor/tensor.hpp"
+#include "nabla/util/error.hpp"
+#include "nabla/util/parallel.hpp"

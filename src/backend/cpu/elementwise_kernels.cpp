@@ -1,0 +1,81 @@
+// CPU kernels of the elementwise families (elementwise_ops.def), cast and where: generic
+// templates over the scalar functors, instantiated for each dtype the op accepts.
+#include "backend/cpu/kernels.hpp"
+#include "backend/cpu/strided_loop.hpp"
+#include "backend/scalar_functors.hpp"
+
+namespace nabla::cpu {
+namespace {
+
+using scalar::Accepts;
+using scalar::Result;
+
+/// Calls fn(T{}) for the dtypes `accepts` allows (others are rejected by the op's infer rule).
+template <Accepts A, class Fn>
+void visit_accepted(DType t, Fn&& fn) {
+  if constexpr (A == Accepts::Boolean) {
+    fn(bool{});
+  } else if constexpr (A == Accepts::Floating) {
+    t == DType::Float32 ? fn(float{}) : fn(double{});
+  } else {
+    visit_dtype(t, [&]<class T>(T) {
+      if constexpr (A == Accepts::All || !std::is_same_v<T, bool>) fn(T{});
+    });
+  }
+}
+
+template <class Functor, Accepts A>
+void unary_kernel(const KernelContext& ctx) {
+  visit_accepted<A>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+    unary_loop<T, T>(ctx.outputs[0], ctx.inputs[0], [](T x) { return Functor{}(x); });
+  });
+}
+
+template <class Functor, Accepts A, Result R>
+void binary_kernel(const KernelContext& ctx) {
+  visit_accepted<A>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+    using Out = std::conditional_t<R == Result::Bool, bool, T>;
+    binary_loop<Out, T>(ctx.outputs[0], ctx.inputs[0], ctx.inputs[1],
+                        [](T a, T b) { return static_cast<Out>(Functor{}(a, b)); });
+  });
+}
+
+/// Copies with conversion; also the strided copy behind clone() and contiguous().
+void cast_kernel(const KernelContext& ctx) {
+  visit_dtype(ctx.inputs[0].dtype(), [&]<class In>(In) {
+    visit_dtype(ctx.outputs[0].dtype(), [&]<class Out>(Out) {
+      unary_loop<Out, In>(ctx.outputs[0], ctx.inputs[0], [](In x) { return static_cast<Out>(x); });
+    });
+  });
+}
+
+/// where(cond, x, y): x and y have one dtype (the op promotes first).
+void where_kernel(const KernelContext& ctx) {
+  const Tensor& out = ctx.outputs[0];
+  visit_dtype(out.dtype(), [&]<class T>(T) {
+    auto plan = make_plan<4>(out.shape(), {&out, &ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]});
+    for_each_row(plan, kElementwiseGrain,
+                 [](int64_t n, const std::array<char*, 4>& p, const std::array<int64_t, 4>& s) {
+                   T* o = reinterpret_cast<T*>(p[0]);
+                   const bool* c = reinterpret_cast<const bool*>(p[1]);
+                   const T* x = reinterpret_cast<const T*>(p[2]);
+                   const T* y = reinterpret_cast<const T*>(p[3]);
+                   for (int64_t i = 0; i < n; ++i)
+                     o[i * s[0]] = c[i * s[1]] ? x[i * s[2]] : y[i * s[3]];
+                 });
+  });
+}
+
+}  // namespace
+
+void register_elementwise_kernels(KernelTable& table) {
+#define NABLA_UNARY_OP(name, Functor, A) \
+  table.add(#name, DeviceKind::CPU, &unary_kernel<scalar::Functor, Accepts::A>);
+#define NABLA_BINARY_OP(name, Functor, A, R) \
+  table.add(#name, DeviceKind::CPU, &binary_kernel<scalar::Functor, Accepts::A, Result::R>);
+#include "backend/elementwise_ops.def"
+  table.add("cast", DeviceKind::CPU, &cast_kernel);
+  table.add("where", DeviceKind::CPU, &where_kernel);
+}
+
+}  // namespace nabla::cpu

@@ -1,0 +1,14 @@
+// The CPU kernel families; each registers its kernels in its own file.
+#pragma once
+
+#include "backend/kernel_table.hpp"
+
+namespace nabla::cpu {
+
+void register_elementwise_kernels(KernelTable& table);
+void register_creation_kernels(KernelTable& table);
+void register_reduction_kernels(KernelTable& table);
+void register_contraction_kernels(KernelTable& table);
+void register_manipulation_kernels(KernelTable& table);
+
+}  // namespace nabla::cpu

@@ -1,0 +1,14 @@
+// The CPU backend's explicit registration of every kernel family (design.md §2).
+#include "backend/cpu/kernels.hpp"
+
+namespace nabla::cpu {
+
+void register_kernels(KernelTable& table) {
+  register_elementwise_kernels(table);
+  register_creation_kernels(table);
+  register_reduction_kernels(table);
+  register_contraction_kernels(table);
+  register_manipulation_kernels(table);
+}
+
+}  // namespace nabla::cpu

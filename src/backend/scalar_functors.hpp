@@ -1,0 +1,216 @@
+// The scalar math of every elementwise op, written once. CPU kernels (and later CUDA kernels)
+// are generic templates over these functors (design.md §2; candle's UnaryOpT, ggml's unary_op).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "nabla/tensor/dtype.hpp"
+
+#ifndef NABLA_HOST_DEVICE
+#define NABLA_HOST_DEVICE
+#endif
+
+namespace nabla::scalar {
+
+/// The dtypes a core elementwise op accepts (see elementwise_ops.def).
+enum class Accepts { All, Numeric, Floating, Boolean };
+enum class Result { Same, Bool };
+
+[[nodiscard]] constexpr bool accepts(Accepts a, DType t) {
+  switch (a) {
+    case Accepts::All:
+      return true;
+    case Accepts::Numeric:
+      return t != DType::Bool;
+    case Accepts::Floating:
+      return is_floating(t);
+    case Accepts::Boolean:
+      return t == DType::Bool;
+  }
+  return false;
+}
+
+template <class T>
+NABLA_HOST_DEVICE constexpr bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return x != x;
+  return false;
+}
+
+struct Neg {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return -x;
+  }
+};
+struct Abs {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return x < T(0) ? -x : x;
+  }
+};
+struct Sign {  // NaN stays NaN (NumPy)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    if (is_nan(x)) return x;
+    return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+};
+struct Relu {  // relu(NaN) = NaN, as PyTorch
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return x < T(0) ? T(0) : x;
+  }
+};
+struct Square {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return x * x;
+  }
+};
+struct Exp {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::exp(x);
+  }
+};
+struct Log {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::log(x);
+  }
+};
+struct Sqrt {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::sqrt(x);
+  }
+};
+struct Sin {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::sin(x);
+  }
+};
+struct Cos {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::cos(x);
+  }
+};
+struct Tanh {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::tanh(x);
+  }
+};
+struct Sigmoid {  // never overflows: exp of a non-positive number only
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    const T e = std::exp(-std::abs(x));
+    return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+  }
+};
+struct LogicalNot {
+  NABLA_HOST_DEVICE bool operator()(bool x) const { return !x; }
+};
+
+struct Add {  // bool + bool is logical or, as NumPy
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(a + b);
+  }
+};
+struct Sub {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return a - b;
+  }
+};
+struct Mul {  // bool * bool is logical and
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return static_cast<T>(a * b);
+  }
+};
+struct Div {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    return a / b;
+  }
+};
+struct Pow {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T base, T exponent) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::pow(base, exponent);
+    } else {  // exact integer power by squaring; negative exponents give 0 unless |base| = 1
+      if (exponent < 0)
+        return base == 1 ? T(1) : (base == -1 ? (exponent % 2 ? T(-1) : T(1)) : T(0));
+      T result = 1;
+      for (T e = exponent, b = base; e > 0; e >>= 1, b *= b) {
+        if (e & 1) result *= b;
+      }
+      return result;
+    }
+  }
+};
+struct Maximum {  // NaN-propagating, as NumPy's maximum
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if (is_nan(a)) return a;
+    return a < b || is_nan(b) ? b : a;
+  }
+};
+struct Minimum {
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T a, T b) const {
+    if (is_nan(a)) return a;
+    return b < a || is_nan(b) ? b : a;
+  }
+};
+struct Equal {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a == b;
+  }
+};
+struct NotEqual {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a != b;
+  }
+};
+struct Less {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a < b;
+  }
+};
+struct LessEqual {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a <= b;
+  }
+};
+struct Greater {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a > b;
+  }
+};
+struct GreaterEqual {
+  template <class T>
+  NABLA_HOST_DEVICE bool operator()(T a, T b) const {
+    return a >= b;
+  }
+};
+struct LogicalAnd {
+  NABLA_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; }
+};
+struct LogicalOr {
+  NABLA_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; }
+};
+
+}  // namespace nabla::scalar

@@ -1,0 +1,207 @@
+// Op-table rows for the elementwise family, casts and where.
+#include <cmath>
+
+#include "optable/op_table.hpp"
+
+namespace optable {
+namespace {
+
+using namespace nabla;
+
+double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sign_ref(double x) { return static_cast<double>((x > 0) - (x < 0)); }
+
+OpCase unary_case(std::string name, Tensor (*fn)(const Tensor&), double (*ref)(double),
+                  InputSpec in, DType out, double tol = 1e-6) {
+  return OpCase{std::move(name),
+                {in},
+                [fn](const std::vector<Tensor>& x) { return fn(x[0]); },
+                [ref](const std::vector<Ref>& r) { return map(r[0], ref); },
+                out,
+                tol};
+}
+
+OpCase binary_case(std::string name, Tensor (*fn)(const Tensor&, const Tensor&),
+                   double (*ref)(double, double), InputSpec a, InputSpec b, DType out,
+                   double tol = 1e-6) {
+  return OpCase{std::move(name),
+                {a, b},
+                [fn](const std::vector<Tensor>& x) { return fn(x[0], x[1]); },
+                [ref](const std::vector<Ref>& r) { return zip(r[0], r[1], ref); },
+                out,
+                tol};
+}
+
+const Shape kMatrix{4, 5};
+const InputSpec kF32{kMatrix, float32}, kF64{kMatrix, float64};
+const InputSpec kPositive{kMatrix, float32, 0.1, 3.0};
+
+NABLA_OP_CASES({
+    unary_case(
+        "neg_f32", &neg, [](double x) { return -x; }, kF32, float32),
+    unary_case(
+        "neg_i32", &neg, [](double x) { return -x; }, {kMatrix, int32, -9, 9}, int32),
+    unary_case(
+        "abs_f64", &abs, [](double x) { return std::abs(x); }, kF64, float64),
+    unary_case(
+        "abs_i64", &abs, [](double x) { return std::abs(x); }, {kMatrix, int64, -9, 9}, int64),
+    unary_case("sign_f32", &sign, &sign_ref, kF32, float32),
+    unary_case(
+        "relu_f32", &relu, [](double x) { return x > 0 ? x : 0.0; }, kF32, float32),
+    unary_case(
+        "square_i32", &square, [](double x) { return x * x; }, {kMatrix, int32, -9, 9}, int32),
+    unary_case(
+        "exp_f32", &exp, [](double x) { return std::exp(x); }, kF32, float32),
+    unary_case(
+        "exp_i32_promotes", &exp, [](double x) { return std::exp(x); }, {kMatrix, int32, -3, 3},
+        float64, 1e-12),
+    unary_case(
+        "log_f64", &log, [](double x) { return std::log(x); }, {kMatrix, float64, 0.1, 3}, float64,
+        1e-12),
+    unary_case(
+        "sqrt_f32", &sqrt, [](double x) { return std::sqrt(x); }, kPositive, float32),
+    unary_case(
+        "sin_f32", &sin, [](double x) { return std::sin(x); }, kF32, float32),
+    unary_case(
+        "cos_f64", &cos, [](double x) { return std::cos(x); }, kF64, float64, 1e-12),
+    unary_case(
+        "tanh_f32", &tanh, [](double x) { return std::tanh(x); }, kF32, float32),
+    unary_case("sigmoid_f32", &sigmoid, &sigmoid_ref, {kMatrix, float32, -30, 30}, float32),
+    unary_case("sigmoid_bool_promotes", &sigmoid, &sigmoid_ref, {kMatrix, bool_}, float32),
+    unary_case(
+        "logical_not_f32", &logical_not, [](double x) { return x == 0 ? 1.0 : 0.0; },
+        {kMatrix, int32, 0, 1}, bool_),
+
+    binary_case(
+        "add_f32", &add, [](double a, double b) { return a + b; }, kF32, kF32, float32),
+    binary_case(
+        "add_broadcast_3d", &add, [](double a, double b) { return a + b; }, {{3, 1, 5}, float32},
+        {{4, 5}, float32}, float32),
+    binary_case(
+        "add_broadcast_column_row", &add, [](double a, double b) { return a + b; },
+        {{6, 1}, float64}, {{1, 7}, float64}, float64),
+    binary_case(
+        "add_zero_size", &add, [](double a, double b) { return a + b; }, {{0, 3}, float32},
+        {{3}, float32}, float32),
+    binary_case(
+        "add_bool_is_or", &add, [](double a, double b) { return a + b > 0 ? 1.0 : 0.0; },
+        {kMatrix, bool_}, {kMatrix, bool_}, bool_),
+    binary_case(
+        "add_i32_f32_promotes_f64", &add, [](double a, double b) { return a + b; },
+        {kMatrix, int32, -9, 9}, kF32, float64),
+    binary_case(
+        "add_i32_i64", &add, [](double a, double b) { return a + b; }, {kMatrix, int32, -9, 9},
+        {kMatrix, int64, -9, 9}, int64),
+    binary_case(
+        "sub_f64", &sub, [](double a, double b) { return a - b; }, kF64, {{5}, float64}, float64),
+    binary_case(
+        "mul_i64", &mul, [](double a, double b) { return a * b; }, {kMatrix, int64, -9, 9},
+        {{1}, int64, -9, 9}, int64),
+    binary_case(
+        "div_f32", &div, [](double a, double b) { return a / b; }, kF32, kPositive, float32),
+    binary_case(
+        "div_i32_true_division", &div, [](double a, double b) { return a / b; },
+        {kMatrix, int32, -9, 9}, {kMatrix, int32, 1, 9}, float64, 1e-12),
+    binary_case(
+        "pow_f32", &pow, [](double a, double b) { return std::pow(a, b); }, kPositive, kF32,
+        float32, 1e-5),
+    binary_case(
+        "pow_i64", &pow, [](double a, double b) { return std::pow(a, b); }, {kMatrix, int64, -5, 5},
+        {kMatrix, int64, 0, 5}, int64),
+    binary_case(
+        "maximum_f32", &maximum, [](double a, double b) { return std::max(a, b); }, kF32,
+        {{5}, float32}, float32),
+    binary_case(
+        "minimum_i32", &minimum, [](double a, double b) { return std::min(a, b); },
+        {kMatrix, int32, -9, 9}, {kMatrix, int32, -9, 9}, int32),
+    binary_case(
+        "equal_i32", &equal, [](double a, double b) { return double(a == b); },
+        {kMatrix, int32, 0, 2}, {kMatrix, int32, 0, 2}, bool_),
+    binary_case(
+        "not_equal_f32", &not_equal, [](double a, double b) { return double(a != b); }, kF32,
+        {{1, 5}, float32}, bool_),
+    binary_case(
+        "less_f32_f64", &less, [](double a, double b) { return double(a < b); }, kF32, kF64, bool_),
+    binary_case(
+        "less_equal_i64", &less_equal, [](double a, double b) { return double(a <= b); },
+        {kMatrix, int64, 0, 3}, {kMatrix, int64, 0, 3}, bool_),
+    binary_case(
+        "greater_f64", &greater, [](double a, double b) { return double(a > b); }, kF64,
+        {{4, 1}, float64}, bool_),
+    binary_case(
+        "greater_equal_i32", &greater_equal, [](double a, double b) { return double(a >= b); },
+        {kMatrix, int32, 0, 3}, {kMatrix, int32, 0, 3}, bool_),
+    binary_case(
+        "logical_and_mixed", &logical_and,
+        [](double a, double b) { return double(a != 0 && b != 0); }, {kMatrix, int32, 0, 2},
+        {kMatrix, bool_}, bool_),
+    binary_case(
+        "logical_or_f32", &logical_or, [](double a, double b) { return double(a != 0 || b != 0); },
+        {kMatrix, int32, 0, 1}, {kMatrix, int32, 0, 1}, bool_),
+
+    OpCase{"scalar_ops_keep_float32",
+           {kF32},
+           [](const std::vector<Tensor>& x) { return (x[0] * 2.0 - 1) / 4.0f + 0.5; },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return (v * 2.0 - 1) / 4.0 + 0.5; });
+           },
+           float32},
+    OpCase{"int_times_float_scalar_is_float64",
+           {{kMatrix, int32, -9, 9}},
+           [](const std::vector<Tensor>& x) { return x[0] * 0.5; },
+           [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return v * 0.5; }); },
+           float64},
+    OpCase{"scalar_minus_tensor",
+           {kF64},
+           [](const std::vector<Tensor>& x) { return 3 - x[0]; },
+           [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return 3 - v; }); },
+           float64},
+    OpCase{"pow_scalar_exponent",
+           {kPositive},
+           [](const std::vector<Tensor>& x) { return pow(x[0], 2); },
+           [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return v * v; }); },
+           float32},
+    OpCase{"clip_f32",
+           {kF32},
+           [](const std::vector<Tensor>& x) { return clip(x[0], -0.5, 0.75); },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return std::min(std::max(v, -0.5), 0.75); });
+           },
+           float32},
+    OpCase{"where_broadcast",
+           {{{4, 1}, bool_}, {{4, 5}, float32}, {{5}, float64}},
+           [](const std::vector<Tensor>& x) { return where(x[0], x[1], x[2]); },
+           [](const std::vector<Ref>& r) {
+             Ref picked_x = zip(r[0], r[1], [](double c, double v) { return c != 0 ? v : NAN; });
+             return zip(picked_x, r[2], [](double v, double y) { return std::isnan(v) ? y : v; });
+           },
+           float64},
+    OpCase{"where_scalar_other",
+           {{kMatrix, bool_}, kF32},
+           [](const std::vector<Tensor>& x) { return where(x[0], x[1], 0.0); },
+           [](const std::vector<Ref>& r) {
+             return zip(r[0], r[1], [](double c, double v) { return c != 0 ? v : 0.0; });
+           },
+           float32},
+    OpCase{
+        "astype_f32_to_i32_truncates",
+        {{kMatrix, float32, -5, 5}},
+        [](const std::vector<Tensor>& x) { return x[0].astype(int32); },
+        [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return std::trunc(v); }); },
+        int32},
+    OpCase{"astype_i64_to_bool",
+           {{kMatrix, int64, -1, 1}},
+           [](const std::vector<Tensor>& x) { return x[0].astype(bool_); },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return double(v != 0); });
+           },
+           bool_},
+    OpCase{"clone_copies",
+           {{{3, 4, 5}, float64}},
+           [](const std::vector<Tensor>& x) { return x[0].clone(); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           float64},
+});
+
+}  // namespace
+}  // namespace optable

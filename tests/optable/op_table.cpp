@@ -1,0 +1,199 @@
+// The op-table driver: every registered case runs contiguous and strided, against its
+// double-precision reference.
+#include "optable/op_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace optable {
+
+int64_t Ref::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::vector<OpCase>& registry() {
+  static std::vector<OpCase> cases;
+  return cases;
+}
+Registrar::Registrar(std::vector<OpCase> cases) {
+  for (auto& c : cases) registry().push_back(std::move(c));
+}
+
+std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i) {
+    strides[static_cast<size_t>(i)] =
+        strides[static_cast<size_t>(i + 1)] * shape[static_cast<size_t>(i + 1)];
+  }
+  return strides;
+}
+
+Ref map(const Ref& x, const std::function<double(double)>& f) {
+  Ref y = x;
+  for (double& v : y.data) v = f(v);
+  return y;
+}
+
+Ref zip(const Ref& a, const Ref& b, const std::function<double(double, double)>& f) {
+  const size_t rank = std::max(a.shape.size(), b.shape.size());
+  auto padded = [&](const Ref& r) {
+    std::vector<int64_t> s(rank - r.shape.size(), 1);
+    s.insert(s.end(), r.shape.begin(), r.shape.end());
+    return s;
+  };
+  const auto sa = padded(a), sb = padded(b);
+  Ref out;
+  for (size_t i = 0; i < rank; ++i) out.shape.push_back(sa[i] == 1 ? sb[i] : sa[i]);
+  const auto ta = row_major_strides(sa), tb = row_major_strides(sb),
+             to = row_major_strides(out.shape);
+  out.data.resize(static_cast<size_t>(out.numel()));
+  for (int64_t flat = 0; flat < out.numel(); ++flat) {
+    int64_t ia = 0, ib = 0, rest = flat;
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t idx = rest / to[d];
+      rest %= to[d];
+      if (sa[d] != 1) ia += idx * ta[d];
+      if (sb[d] != 1) ib += idx * tb[d];
+    }
+    out.data[static_cast<size_t>(flat)] =
+        f(a.data[static_cast<size_t>(ia)], b.data[static_cast<size_t>(ib)]);
+  }
+  return out;
+}
+
+Ref reduce(const Ref& x, std::vector<int64_t> axes, bool keepdims, double init,
+           const std::function<double(double, double)>& f) {
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  if (axes.empty()) {
+    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  for (auto& a : axes) a = a < 0 ? a + rank : a;
+  std::vector<int64_t> kept_shape = x.shape;
+  for (int64_t a : axes) kept_shape[static_cast<size_t>(a)] = 1;
+  Ref out;
+  out.shape = kept_shape;
+  out.data.assign(static_cast<size_t>(out.numel()), init);
+  const auto tx = row_major_strides(x.shape), to = row_major_strides(kept_shape);
+  for (int64_t flat = 0; flat < x.numel(); ++flat) {
+    int64_t io = 0, rest = flat;
+    for (int64_t d = 0; d < rank; ++d) {
+      const int64_t idx = rest / tx[static_cast<size_t>(d)];
+      rest %= tx[static_cast<size_t>(d)];
+      if (kept_shape[static_cast<size_t>(d)] != 1) io += idx * to[static_cast<size_t>(d)];
+    }
+    auto& acc = out.data[static_cast<size_t>(io)];
+    acc = f(acc, x.data[static_cast<size_t>(flat)]);
+  }
+  if (!keepdims) {
+    std::vector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (std::find(axes.begin(), axes.end(), d) == axes.end())
+        shape.push_back(x.shape[static_cast<size_t>(d)]);
+    }
+    out.shape = shape;
+  }
+  return out;
+}
+
+namespace {
+
+using nabla::Tensor;
+
+Ref random_ref(const InputSpec& spec, std::mt19937_64& rng) {
+  Ref r;
+  r.shape = spec.shape.dims();
+  r.data.resize(static_cast<size_t>(r.numel()));
+  for (double& v : r.data) {
+    if (spec.dtype == nabla::bool_) {
+      v = static_cast<double>(rng() & 1);
+    } else if (nabla::is_integral(spec.dtype)) {
+      v = std::floor(std::uniform_real_distribution<double>(spec.low, spec.high + 1)(rng));
+      v = std::min(v, spec.high);
+    } else {
+      v = std::uniform_real_distribution<double>(spec.low, spec.high)(rng);
+      if (spec.dtype == nabla::float32) v = static_cast<float>(v);
+    }
+  }
+  return r;
+}
+
+Tensor to_tensor(const Ref& r, nabla::DType dtype) {
+  return nabla::from_vector(r.data, nabla::Shape(r.shape)).astype(dtype);
+}
+
+/// The same values as a non-contiguous tensor: rank >= 2 -> a transposed view of the reversed
+/// layout; rank 1 -> every other element of a buffer twice as long.
+Tensor to_strided_tensor(const Ref& r, nabla::DType dtype) {
+  const auto rank = static_cast<int64_t>(r.shape.size());
+  if (rank == 0) return to_tensor(r, dtype);
+  if (rank == 1) {
+    std::vector<double> doubled(r.data.size() * 2, -999.0);
+    for (size_t i = 0; i < r.data.size(); ++i) doubled[2 * i] = r.data[i];
+    Tensor base = nabla::from_vector(doubled).astype(dtype);
+    return base.slice(0, 0, static_cast<int64_t>(doubled.size()), 2);
+  }
+  std::vector<int64_t> reversed(r.shape.rbegin(), r.shape.rend());
+  Tensor t = to_tensor(r, dtype);
+  Tensor transposed = nabla::transpose(t).contiguous();  // memory in reversed order
+  EXPECT_EQ(transposed.shape(), nabla::Shape(reversed));
+  return nabla::transpose(transposed);
+}
+
+class OpTable : public ::testing::TestWithParam<std::pair<size_t, bool>> {};
+
+TEST_P(OpTable, ForwardMatchesReference) {
+  const OpCase& c = registry()[GetParam().first];
+  const bool strided = GetParam().second;
+  std::mt19937_64 rng(std::hash<std::string>{}(c.name));
+  std::vector<Ref> refs;
+  std::vector<Tensor> inputs;
+  for (const InputSpec& spec : c.inputs) {
+    refs.push_back(random_ref(spec, rng));
+    inputs.push_back(strided ? to_strided_tensor(refs.back(), spec.dtype)
+                             : to_tensor(refs.back(), spec.dtype));
+    const auto big_dims =
+        std::count_if(spec.shape.begin(), spec.shape.end(), [](int64_t d) { return d > 1; });
+    if (strided && (big_dims >= 2 || (spec.shape.rank() == 1 && big_dims == 1))) {
+      ASSERT_FALSE(inputs.back().is_contiguous()) << "strided variant must be non-contiguous";
+    }
+  }
+  Tensor got = c.run(inputs);
+  Ref want = c.reference(refs);
+  ASSERT_EQ(got.dtype(), c.expected_dtype) << c.name;
+  ASSERT_EQ(got.shape(), nabla::Shape(want.shape)) << c.name;
+  const std::vector<double> values = got.to_vector<double>();
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double g = values[i], w = want.data[i];
+    if (std::isnan(w)) {
+      EXPECT_TRUE(std::isnan(g)) << c.name << " element " << i;
+    } else if (std::isinf(w)) {
+      EXPECT_EQ(g, w) << c.name << " element " << i;
+    } else {
+      EXPECT_LE(std::abs(g - w), c.tolerance * (1 + std::abs(w)))
+          << c.name << " element " << i << ": got " << g << ", want " << w;
+    }
+  }
+}
+
+std::vector<std::pair<size_t, bool>> all_cases() {
+  std::vector<std::pair<size_t, bool>> params;
+  for (size_t i = 0; i < registry().size(); ++i) {
+    params.emplace_back(i, false);
+    if (registry()[i].noncontiguous) params.emplace_back(i, true);
+  }
+  return params;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, OpTable, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<std::pair<size_t, bool>>& param_info) {
+                           return registry()[param_info.param.first].name +
+                                  (param_info.param.second ? "_strided" : "");
+                         });
+
+}  // namespace
+}  // namespace optable

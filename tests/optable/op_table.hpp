@@ -1,0 +1,60 @@
+// The op table: one row per op (and per interesting argument set) drives generic suites —
+// forward against a double-precision reference on random inputs, contiguous and non-contiguous,
+// with the expected dtype. Add rows in tests/optable/<family>_cases.cpp with NABLA_OP_CASES.
+#pragma once
+
+#include <functional>
+#include <nabla/nabla.hpp>
+#include <string>
+#include <vector>
+
+namespace optable {
+
+/// A row-major double tensor: the reference implementations compute on these.
+struct Ref {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  [[nodiscard]] int64_t numel() const;
+};
+
+struct InputSpec {
+  nabla::Shape shape;
+  nabla::DType dtype = nabla::float32;
+  double low = -2.0;  // random values uniform in [low, high] (ints: integers in the range)
+  double high = 2.0;
+};
+
+struct OpCase {
+  std::string name;  // unique; used as the test name (letters, digits, underscores)
+  std::vector<InputSpec> inputs;
+  std::function<nabla::Tensor(const std::vector<nabla::Tensor>&)> run;
+  std::function<Ref(const std::vector<Ref>&)> reference;
+  nabla::DType expected_dtype;
+  double tolerance = 1e-5;    // |got - want| <= tolerance * (1 + |want|)
+  bool noncontiguous = true;  // also run with strided (transposed / step-sliced) inputs
+};
+
+std::vector<OpCase>& registry();
+struct Registrar {
+  explicit Registrar(std::vector<OpCase> cases);
+};
+
+// ---- reference helpers ----
+/// y = f(x) elementwise.
+Ref map(const Ref& x, const std::function<double(double)>& f);
+/// NumPy-broadcast binary elementwise.
+Ref zip(const Ref& a, const Ref& b, const std::function<double(double, double)>& f);
+/// Reduction over `axes` (normalised, empty = all) with init and a binary combiner.
+Ref reduce(const Ref& x, std::vector<int64_t> axes, bool keepdims, double init,
+           const std::function<double(double, double)>& f);
+/// Element at a multi-index / strides of a row-major shape.
+std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape);
+
+}  // namespace optable
+
+#define NABLA_OP_CASES_CONCAT2(a, b) a##b
+#define NABLA_OP_CASES_CONCAT(a, b) NABLA_OP_CASES_CONCAT2(a, b)
+/// NABLA_OP_CASES({ OpCase{...}, OpCase{...} });
+#define NABLA_OP_CASES(...)                                \
+  static const ::optable::Registrar NABLA_OP_CASES_CONCAT( \
+      op_cases_, __LINE__)(std::vector<::optable::OpCase> __VA_ARGS__)
