@@ -102,8 +102,8 @@ Tensor unary_input(const Tensor& x, Accepts accepts, std::string_view op) {
 DType binary_dtype(DType a, DType b, Accepts accepts, std::string_view op) {
   const DType common = promote_types(a, b);
   switch (accepts) {
-    case Accepts::Floating:
-      return float_type_for(common);
+    case Accepts::Floating:  // NumPy's true_divide: bool and ints (even bool / bool) -> float64
+      return is_floating(common) ? common : DType::Float64;
     case Accepts::Boolean:
       return DType::Bool;
     case Accepts::Numeric:

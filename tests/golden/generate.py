@@ -71,3 +71,62 @@ with open(os.path.join(HERE, "contraction_cases.txt"), "w") as manifest:
             np.save(os.path.join(HERE, f"contraction_{name}_in{i}.npy"), x)
         np.save(os.path.join(HERE, f"contraction_{name}_out.npy"), np.asarray(output))
         manifest.write(f"{name}\t{op}\t{arg}\t{len(inputs)}\n")
+
+
+# ---- Reductions and type promotion: all in numpy_cases.npz (members <case>.in<i>, <case>.out),
+# listed in numpy_cases.txt ----
+# One line per case: name, op, argument, input count (tab-separated); read by
+# tests/unit/test_golden_numpy.cpp. Reduction arguments are "axes;keepdims" ("-" = all axes).
+numpy_cases = []
+
+
+def reduction(name, op, x, axes, keepdims, reference):
+    arg = ("-" if axes is None else ",".join(str(a) for a in axes)) + (";1" if keepdims else ";0")
+    numpy_cases.append((name, op, arg, (x,), np.asarray(reference)))
+
+
+def logsumexp(x, axis, keepdims):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+x = rand((3, 4, 5))
+xi = rand((3, 4, 5), np.int32)
+xb = rand((3, 4, 5), np.bool_)
+for op in ["sum", "mean", "prod", "max", "min", "var", "std"]:
+    f = getattr(np, op)
+    reduction(f"{op}_all", op, x, None, False, f(x))
+    reduction(f"{op}_axes02_keep", op, x, (0, 2), True, f(x, axis=(0, 2), keepdims=True))
+    reduction(f"{op}_neg_axis_int", op, xi, (-1,), False, f(xi, axis=-1))
+for op in ["argmax", "argmin"]:
+    reduction(f"{op}_axis1", op, x, (1,), False, getattr(np, op)(x, axis=1))
+    reduction(f"{op}_int_keep", op, xi, (2,), True, getattr(np, op)(xi, axis=2, keepdims=True))
+reduction("sum_bool", "sum", xb, (0,), False, np.sum(xb, axis=0))
+reduction("mean_bool", "mean", xb, None, False, np.mean(xb))
+reduction("all_axis1", "all", xb, (1,), False, np.all(xb, axis=1))
+reduction("any_all", "any", xb, None, True, np.any(xb, keepdims=True))
+reduction("logsumexp_axis2", "logsumexp", x * 30, (2,), False, logsumexp(x * 30, 2, False))
+
+dtypes = [np.bool_, np.int32, np.int64, np.float32, np.float64]
+for a_type in dtypes:
+    for b_type in dtypes:
+        a, b = rand((2, 3), a_type), rand((3,), b_type)
+        pair = f"{np.dtype(a_type).name}_{np.dtype(b_type).name}"
+        numpy_cases.append((f"add_{pair}", "add", "-", (a, b), np.add(a, b)))
+        if b_type != np.bool_:
+            b = np.where(b == 0, 1, b).astype(b_type)  # no division by zero
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / False: inf and nan, as in C
+            numpy_cases.append((f"divide_{pair}", "divide", "-", (a, b), np.true_divide(a, b)))
+        if a_type != np.bool_ and b_type != np.bool_:
+            numpy_cases.append((f"maximum_{pair}", "maximum", "-", (a, b), np.maximum(a, b)))
+            numpy_cases.append((f"less_{pair}", "less", "-", (a, b), np.less(a, b)))
+
+arrays = {}
+with open(os.path.join(HERE, "numpy_cases.txt"), "w") as manifest:
+    for name, op, arg, inputs, output in numpy_cases:
+        for i, x_in in enumerate(inputs):
+            arrays[f"{name}.in{i}"] = x_in
+        arrays[f"{name}.out"] = np.asarray(output)
+        manifest.write(f"{name}\t{op}\t{arg}\t{len(inputs)}\n")
+np.savez_compressed(os.path.join(HERE, "numpy_cases.npz"), **arrays)
