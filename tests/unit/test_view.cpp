@@ -1,6 +1,7 @@
 // Views share storage and only change the layout; contiguous() copies only when needed.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nabla/nabla.hpp>
 
 namespace {
@@ -118,4 +119,30 @@ TEST(View, WritesThroughAViewAreSeenByTheBase) {
   EXPECT_EQ(a.to_vector<float>()[5], 7.f);
 }
 
+}  // namespace
+
+namespace {
+using namespace nabla;
+
+// Transposed inputs of at least 32x32 take the cache-tiled copy path; edges that are not
+// multiples of the tile, batch dimensions and dtype conversion must all come out right.
+TEST(View, LargeTransposedCopiesAreExact) {
+  const int64_t batch = 3, rows = 70, cols = 45;
+  Tensor x = arange(0, batch * rows * cols).reshape({batch, rows, cols});
+  Tensor t = x.transpose(1, 2).contiguous();  // [3, 45, 70]
+  ASSERT_EQ(t.shape(), (Shape{batch, cols, rows}));
+  const auto values = t.to_vector<int64_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t i = 0; i < cols; ++i) {
+      for (int64_t j = 0; j < rows; ++j) {
+        ASSERT_EQ(values[static_cast<size_t>((b * cols + i) * rows + j)],
+                  (b * rows + j) * cols + i);
+      }
+    }
+  }
+  Tensor converted = x.transpose(1, 2).astype(float64);
+  EXPECT_EQ(converted.to_vector<double>(), t.astype(float64).to_vector<double>());
+  Tensor e = exp(x.astype(float32).transpose(1, 2) * 1e-4f);
+  EXPECT_FLOAT_EQ(e[2][44][69].item<float>(), std::exp(((2 * rows + 69) * cols + 44) * 1e-4f));
+}
 }  // namespace
