@@ -8,15 +8,14 @@
 #include <fstream>
 #include <nabla/nabla.hpp>
 
+#include "unit/file_test_util.hpp"
 #include "unit/numpy_interop.hpp"
 
 namespace {
 using namespace nabla;
+using nabla::testing::expect_io_error;
 using nabla::testing::TempDir;
-
-void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using nabla::testing::write_bytes;
 
 void put_be(std::string& out, uint64_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out += static_cast<char>((value >> (8 * i)) & 0xff);
@@ -68,18 +67,6 @@ std::string gzip(const std::string& data) {
     for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
   }
   return out;
-}
-
-template <class Fn>
-void expect_io_error(Fn&& fn, const std::filesystem::path& path, const std::string& what) {
-  try {
-    fn();
-    ADD_FAILURE() << "no IOError; expected one containing: " << what;
-  } catch (const IOError& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find(what), std::string::npos) << message;
-  }
 }
 
 void expect_same(const Tensor& actual, const Tensor& expected) {

@@ -6,23 +6,16 @@
 #include <fstream>
 #include <nabla/nabla.hpp>
 
+#include "unit/file_test_util.hpp"
 #include "unit/numpy_interop.hpp"
 
 namespace {
 using namespace nabla;
+using nabla::testing::expect_io_error;
+using nabla::testing::overwrite_bytes;
+using nabla::testing::read_bytes;
 using nabla::testing::TempDir;
-
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-// Rewrites a file of the same size in place (truncating is slow on some file systems).
-void overwrite_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::fstream(path, std::ios::binary | std::ios::in | std::ios::out) << bytes;
-}
+using nabla::testing::write_bytes;
 
 void expect_same(const Tensor& actual, const Tensor& expected) {
   ASSERT_EQ(actual.dtype(), expected.dtype());
@@ -33,17 +26,6 @@ void expect_same(const Tensor& actual, const Tensor& expected) {
 }
 
 // Expects `fn` to throw IOError whose message names `path` and contains `what`.
-template <class Fn>
-void expect_io_error(Fn&& fn, const std::filesystem::path& path, const std::string& what) {
-  try {
-    fn();
-    ADD_FAILURE() << "no IOError; expected one containing: " << what;
-  } catch (const IOError& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find(what), std::string::npos) << message;
-  }
-}
 
 // A .npy file with the given dict text (padded to 64 bytes unless `pad` is false) and data.
 std::string make_npy(const std::string& dict, const std::string& data = "", int major = 1) {

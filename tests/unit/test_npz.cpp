@@ -8,23 +8,17 @@
 #include <nabla/nabla.hpp>
 
 #include "io/zip.hpp"
+#include "unit/file_test_util.hpp"
 #include "unit/numpy_interop.hpp"
 
 namespace {
 using namespace nabla;
+using nabla::testing::expect_io_error;
+using nabla::testing::overwrite_bytes;
+using nabla::testing::read_bytes;
 using nabla::testing::TempDir;
+using nabla::testing::write_bytes;
 
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-// Rewrites a file of the same size in place (truncating is slow on some file systems).
-void overwrite_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::fstream(path, std::ios::binary | std::ios::in | std::ios::out) << bytes;
-}
 uint32_t get32(const std::string& s, size_t at) {
   uint32_t v = 0;
   for (int i = 3; i >= 0; --i)
@@ -41,18 +35,6 @@ void expect_same(const Tensor& actual, const Tensor& expected) {
   ASSERT_EQ(actual.shape(), expected.shape());
   visit_dtype(expected.dtype(),
               [&]<class T>(T) { EXPECT_EQ(actual.to_vector<T>(), expected.to_vector<T>()); });
-}
-
-template <class Fn>
-void expect_io_error(Fn&& fn, const std::filesystem::path& path, const std::string& what) {
-  try {
-    fn();
-    ADD_FAILURE() << "no IOError; expected one containing: " << what;
-  } catch (const IOError& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
-    EXPECT_NE(message.find(what), std::string::npos) << message;
-  }
 }
 
 std::map<std::string, Tensor> sample() {
