@@ -1,15 +1,26 @@
 #!/usr/bin/python3
 """Turns the JSON that bench/run.sh writes (BUILD_DIR/bench-results/) into the Markdown tables of
 bench/RESULTS.md: medians, and ratios against the raw-BLAS, plain-loop, NumPy and PyTorch rows
-measured in the same run. Usage: summarize.py RESULTS_DIR"""
+measured in the same run. With several result directories (several runs), each figure is the
+median of the runs' medians. Usage: summarize.py RESULTS_DIR [RESULTS_DIR...]"""
 
 import glob
 import json
 import os
 import re
+import statistics
 import sys
 
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def median_of_runs(runs):
+    """Merges several {key: seconds} dicts into {key: median over the runs that have the key}."""
+    values = {}
+    for run in runs:
+        for key, seconds in run.items():
+            values.setdefault(key, []).append(seconds)
+    return {key: statistics.median(v) for key, v in values.items()}
 
 
 def load_benchmarks(directory):
@@ -81,19 +92,20 @@ def matmul_section(b, threads):
 def bandwidth_section(b, threads):
     rows = []
     per_element = {"BM_NablaAdd": 12, "BM_NablaExp": 8, "BM_AddLoop": 12, "BM_AddLoopFreshOutput": 12,
-                   "BM_CopyLoop": 8}
+                   "BM_AddLoopFreshHugePageOutput": 12, "BM_CopyLoop": 8}
     for n in (1 << 20, 1 << 22, 1 << 24):
         gbs = {}
         for name, bytes_per in per_element.items():
             t = b.get((f"t{threads}", f"{name}/n:{n}"))
             gbs[name] = None if t is None else bytes_per * n / t / 1e9
         rows.append([f"{n >> 20}M", fmt(gbs["BM_NablaAdd"]), fmt(gbs["BM_AddLoop"]),
-                     fmt(gbs["BM_AddLoopFreshOutput"]), fmt(gbs["BM_NablaExp"]),
+                     fmt(gbs["BM_AddLoopFreshOutput"]), fmt(gbs["BM_AddLoopFreshHugePageOutput"]),
+                     fmt(gbs["BM_NablaExp"]),
                      fmt(gbs["BM_CopyLoop"]),
                      fmt(ratio(gbs["BM_NablaAdd"], gbs["BM_CopyLoop"]), ".2f"),
                      fmt(ratio(gbs["BM_NablaExp"], gbs["BM_CopyLoop"]), ".2f")])
     return table(["n (float32)", "nabla add GB/s", "add loop", "add loop + fresh output",
-                  "nabla exp GB/s", "copy loop", "add / copy", "exp / copy"], rows)
+                  "… + huge pages", "nabla exp GB/s", "copy loop", "add / copy", "exp / copy"], rows)
 
 
 def reduction_section(b, threads):
@@ -161,9 +173,11 @@ def python_section(b, py, threads):
 
 
 def main():
-    directory = sys.argv[1]
-    b = load_benchmarks(directory)
-    py = load_python(directory)
+    directories = sys.argv[1:]
+    if not directories:
+        sys.exit(__doc__)
+    b = median_of_runs(load_benchmarks(d) for d in directories)
+    py = median_of_runs(load_python(d) for d in directories)
     for threads in (1, 2):
         print(f"### matmul vs raw OpenBLAS, {threads} thread(s)\n")
         print(matmul_section(b, threads))
