@@ -40,5 +40,15 @@ namespace nabla {
 [[nodiscard]] Tensor argsort(const Tensor& x, int64_t axis = -1, bool descending = false);
 /// Running sum along axis (bool/int32 -> int64, as NumPy).
 [[nodiscard]] Tensor cumsum(const Tensor& x, int64_t axis);
+/// PyTorch's scatter_add: a copy of x where, along `axis`, out[.., index[i,j,..], ..] +=
+/// src[i,j,..]. index (int32/int64, converted to int64) has x's rank and src's shape; outside
+/// `axis` its extents are <= x's. Repeated indices accumulate. Negative indices count from the end
+/// (as gather accepts them).
+[[nodiscard]] Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index,
+                                 const Tensor& src);
+/// PyTorch's index_add: a copy of x where out.select(axis, index[k]) += src.select(axis, k) for
+/// each k. index is 1-D (int32/int64); src has x's shape except src.size(axis) == index.size(0).
+[[nodiscard]] Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index,
+                               const Tensor& src);
 
 }  // namespace nabla

@@ -28,5 +28,13 @@ namespace nabla {
                               int64_t axis1 = 1);
 /// Contiguous copy unless already contiguous.
 [[nodiscard]] Tensor contiguous(const Tensor& x);
+/// A view with explicit shape, strides and offset (in elements) over x's row-major elements
+/// (x is made contiguous first when it is not). Every addressed element must lie inside x.
+[[nodiscard]] Tensor as_strided(const Tensor& x, const Shape& shape,
+                                const std::vector<int64_t>& strides, int64_t offset = 0);
+/// A contiguous copy of x whose window as_strided(result, shape, strides, offset) is replaced by
+/// src (src has `shape`). The window must not overlap itself (no two positions on one element).
+[[nodiscard]] Tensor as_strided_scatter(const Tensor& x, const Tensor& src, const Shape& shape,
+                                        const std::vector<int64_t>& strides, int64_t offset = 0);
 
 }  // namespace nabla

@@ -10,5 +10,6 @@ void register_creation_kernels(KernelTable& table);
 void register_reduction_kernels(KernelTable& table);
 void register_contraction_kernels(KernelTable& table);
 void register_manipulation_kernels(KernelTable& table);
+void register_scatter_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

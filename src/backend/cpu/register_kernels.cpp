@@ -9,6 +9,7 @@ void register_kernels(KernelTable& table) {
   register_reduction_kernels(table);
   register_contraction_kernels(table);
   register_manipulation_kernels(table);
+  register_scatter_kernels(table);
 }
 
 }  // namespace nabla::cpu
