@@ -1,6 +1,11 @@
 // nabla: the umbrella header. #include <nabla/nabla.hpp> gives the whole public API.
 #pragma once
 
+#include "nabla/autograd/autograd.hpp"
+#include "nabla/autograd/functional.hpp"
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/autograd/gradcheck.hpp"
+#include "nabla/autograd/gradient_tape.hpp"
 #include "nabla/io/idx.hpp"
 #include "nabla/io/npy.hpp"
 #include "nabla/ops/contraction.hpp"

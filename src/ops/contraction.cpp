@@ -10,6 +10,7 @@
 #include "ops/dispatch.hpp"
 #include "ops/einsum.hpp"
 #include "ops/infer_util.hpp"
+#include "ops/vjp_util.hpp"
 
 namespace nabla {
 namespace {
@@ -42,9 +43,19 @@ std::vector<TensorSpec> matmul_infer(const OpDef& op, std::span<const Tensor> in
   return single(Shape(std::move(batch)), a.dtype());
 }
 
+/// dA = dC B^T and dB = A^T dC, summed over the batch dimensions an operand was broadcast along.
+std::vector<Tensor> matmul_vjp(const VjpContext& ctx) {
+  const Tensor &a = ctx.inputs[0], &b = ctx.inputs[1], &g = ctx.grad_outputs[0];
+  std::vector<Tensor> out(2);
+  if (ctx.needs(0)) out[0] = sum_to_shape(matmul(g, swapaxes(b, -1, -2)), a.shape());
+  if (ctx.needs(1)) out[1] = sum_to_shape(matmul(swapaxes(a, -1, -2), g), b.shape());
+  return out;
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(matmul_op, .name = "matmul", .infer = &matmul_infer);
+NABLA_DEFINE_OP(matmul_op, .name = "matmul", .infer = &matmul_infer, .vjp = &matmul_vjp,
+                .saves = Saves::Inputs);
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   NABLA_CHECK(a.defined() && b.defined(), ValueError, "matmul: undefined operand");

@@ -6,7 +6,9 @@
 #include "backend/scalar_functors.hpp"
 #include "nabla/ops/creation.hpp"
 #include "ops/dispatch.hpp"
+#include "ops/elementwise_vjp.hpp"
 #include "ops/infer_util.hpp"
+#include "ops/vjp_util.hpp"
 
 namespace nabla {
 namespace {
@@ -58,15 +60,34 @@ std::vector<TensorSpec> where_infer(const OpDef& op, std::span<const Tensor> in,
   return single(broadcast_shapes(shape, in[2].shape(), op.name), in[1].dtype());
 }
 
+/// A cast's gradient is the gradient cast back (none flows into integer inputs).
+std::vector<Tensor> cast_vjp(const VjpContext& ctx) {
+  if (!is_floating(ctx.input_specs[0].dtype)) return {};
+  return {astype(ctx.grad_outputs[0], ctx.input_specs[0].dtype)};
+}
+
+/// The gradient goes to x where the condition holds and to y elsewhere.
+std::vector<Tensor> where_vjp(const VjpContext& ctx) {
+  const Tensor &cond = ctx.inputs[0], &g = ctx.grad_outputs[0];
+  std::vector<Tensor> out(3);
+  if (ctx.needs(1)) out[1] = sum_to_shape(where(cond, g, 0.0), ctx.input_specs[1].shape);
+  if (ctx.needs(2)) out[2] = sum_to_shape(where(cond, 0.0, g), ctx.input_specs[2].shape);
+  return out;
+}
+
 }  // namespace
 
-#define NABLA_UNARY_OP(op_name, Functor, A) \
-  NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &unary_infer<Accepts::A>);
-#define NABLA_BINARY_OP(op_name, Functor, A, R) \
-  NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &binary_infer<Accepts::A, Result::R>);
+#define NABLA_UNARY_OP(op_name, Functor, A)                                          \
+  NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &unary_infer<Accepts::A>, \
+                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name);
+#define NABLA_BINARY_OP(op_name, Functor, A, R)                                                  \
+  NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &binary_infer<Accepts::A, Result::R>, \
+                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name);
 #include "backend/elementwise_ops.def"
-NABLA_DEFINE_OP(cast_op, .name = "cast", .infer = &cast_infer);
-NABLA_DEFINE_OP(where_op, .name = "where", .infer = &where_infer);
+NABLA_DEFINE_OP(cast_op, .name = "cast", .infer = &cast_infer, .vjp = &cast_vjp,
+                .saves = Saves::Nothing);
+NABLA_DEFINE_OP(where_op, .name = "where", .infer = &where_infer, .vjp = &where_vjp,
+                .saves = Saves::Inputs);
 
 // ---- public API: promotion, then the core op ----
 

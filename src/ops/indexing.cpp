@@ -35,10 +35,32 @@ std::vector<TensorSpec> gather_infer(const OpDef& op, std::span<const Tensor> in
   return single(index.shape(), x.dtype());
 }
 
+/// take's adjoint: every taken slab adds back into the row it came from (repeats accumulate).
+std::vector<Tensor> take_vjp(const VjpContext& ctx) {
+  const Tensor &index = ctx.inputs[1], &g = ctx.grad_outputs[0];
+  const TensorSpec& x = ctx.input_specs[0];
+  const auto axis = ctx.attrs.get<int64_t>("axis");
+  Shape slabs = x.shape;  // g's index dimensions flattened into one
+  slabs[axis] = index.numel();
+  return {index_add(zeros(x.shape, x.dtype, g.device()), axis, reshape(index, Shape{-1}),
+                    reshape(g, slabs)),
+          Tensor()};
+}
+
+std::vector<Tensor> gather_vjp(const VjpContext& ctx) {
+  const Tensor &index = ctx.inputs[1], &g = ctx.grad_outputs[0];
+  const TensorSpec& x = ctx.input_specs[0];
+  return {
+      scatter_add(zeros(x.shape, x.dtype, g.device()), ctx.attrs.get<int64_t>("axis"), index, g),
+      Tensor()};
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(take_op, .name = "take", .infer = &take_infer);
-NABLA_DEFINE_OP(gather_op, .name = "gather", .infer = &gather_infer);
+NABLA_DEFINE_OP(take_op, .name = "take", .infer = &take_infer, .vjp = &take_vjp,
+                .saves = Saves::Inputs);
+NABLA_DEFINE_OP(gather_op, .name = "gather", .infer = &gather_infer, .vjp = &gather_vjp,
+                .saves = Saves::Inputs);
 
 Tensor take(const Tensor& x, const Tensor& indices, int64_t axis) {
   axis = normalize_axis(axis, x.ndim(), "take");

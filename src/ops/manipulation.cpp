@@ -47,9 +47,25 @@ Tensor owned(const Tensor& result, const Tensor& x) {
   return result.shares_storage(x) ? result.clone() : result;
 }
 
+/// Each input's gradient is its own slab of the output gradient.
+std::vector<Tensor> concatenate_vjp(const VjpContext& ctx) {
+  const int64_t axis = ctx.attrs.get<int64_t>("axis");
+  std::vector<Tensor> out(ctx.input_specs.size());
+  int64_t start = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const Shape& shape = ctx.input_specs[i].shape;
+    if (shape.rank() == 0) return out;  // 0-d inputs cannot be concatenated: infer rejects them
+    const int64_t length = shape[axis];
+    if (ctx.needs(i)) out[i] = slice(ctx.grad_outputs[0], axis, start, start + length);
+    start += length;
+  }
+  return out;
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(concatenate_op, .name = "concatenate", .infer = &concatenate_infer);
+NABLA_DEFINE_OP(concatenate_op, .name = "concatenate", .infer = &concatenate_infer,
+                .vjp = &concatenate_vjp, .saves = Saves::Nothing);
 
 Tensor concatenate(const std::vector<Tensor>& tensors, int64_t axis) {
   NABLA_CHECK(!tensors.empty(), ValueError, "concatenate: needs at least one tensor");

@@ -1,5 +1,6 @@
 // OpDef: everything about one op, declared once (design.md §2): its name, its shape/dtype rule,
-// for view ops the layout rule, and the kernels the backends registered under its name.
+// for view ops the layout rule, its gradient rule (VJP), and the kernels the backends registered
+// under its name.
 #pragma once
 
 #include <array>
@@ -28,11 +29,37 @@ using InferFn = std::vector<TensorSpec> (*)(const OpDef& op, std::span<const Ten
 /// View rule: the layout of the single output, which aliases inputs[0]'s storage.
 using ViewFn = Layout (*)(const Tensor& input, const Attrs& attrs);
 
+/// What a VJP sees: the forward call's tensors as the autograd node saved them, and the
+/// gradients flowing back. Written with public ops only, a VJP runs on every backend and is itself
+/// recorded when backward(create_graph = true) asks for a differentiable backward pass.
+struct VjpContext {
+  std::span<const Tensor> inputs;           // undefined unless `saves` includes Inputs
+  std::span<const Tensor> outputs;          // undefined unless `saves` includes Outputs
+  std::span<const TensorSpec> input_specs;  // always: each input's shape and dtype
+  std::span<const Tensor> grad_outputs;     // d loss / d output k; undefined for int/bool outputs
+  const Attrs& attrs;
+  std::span<const bool> needs_input_grad;  // only these gradients are used
+
+  [[nodiscard]] bool needs(size_t input) const { return needs_input_grad[input]; }
+};
+/// Gradient rule: d loss / d input i for each input (same shape and dtype as the input), or an
+/// undefined Tensor where none flows (integer inputs, inputs not needed). An empty vector means
+/// no input gets a gradient.
+using VjpFn = std::vector<Tensor> (*)(const VjpContext& ctx);
+
+/// Which forward tensors the autograd node keeps alive for the VJP.
+enum class Saves : uint8_t { Nothing = 0, Inputs = 1, Outputs = 2, Both = 3 };
+[[nodiscard]] constexpr bool saves_inputs(Saves s) { return (static_cast<int>(s) & 1) != 0; }
+[[nodiscard]] constexpr bool saves_outputs(Saves s) { return (static_cast<int>(s) & 2) != 0; }
+
 struct OpDef {
   std::string_view name;
   InferFn infer = nullptr;
   ViewFn view = nullptr;  // set for view ops (no kernel, no allocation)
-  // The VJP (gradient rule) joins these fields in the autodiff issue, written with ops.
+  /// Gradient rule; null for ops that are not differentiable (a backward that reaches such an op
+  /// raises, naming it). Ops whose outputs are all int/bool never record a node.
+  VjpFn vjp = nullptr;
+  Saves saves = Saves::Both;
 
   /// The kernel for `device`, looked up in KernelTable::global() once and cached here.
   [[nodiscard]] Kernel kernel(DeviceKind device) const;

@@ -10,6 +10,7 @@
 #include "nabla/ops/view.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/infer_util.hpp"
+#include "ops/vjp_util.hpp"
 
 namespace nabla {
 namespace {
@@ -63,12 +64,54 @@ std::vector<TensorSpec> arg_reduce_infer(const OpDef& op, std::span<const Tensor
   return single(reduced_shape(x.shape(), {axis}, attrs.get<bool>("keepdims")), int64);
 }
 
+const std::vector<int64_t>& reduced_axes(const VjpContext& ctx) {
+  return ctx.attrs.get<std::vector<int64_t>>("axes");
+}
+
+/// g reshaped and broadcast back over the reduced axes.
+Tensor spread(const VjpContext& ctx, const Tensor& t) {
+  return unreduce(t, ctx.input_specs[0].shape, reduced_axes(ctx), ctx.attrs.get<bool>("keepdims"));
+}
+
+std::vector<Tensor> sum_vjp(const VjpContext& ctx) { return {spread(ctx, ctx.grad_outputs[0])}; }
+
+/// d prod / d x_i = prod of the others. Dividing the product by x_i fails at zeros, so: with no
+/// zero in a slice it is prod / x; with one zero, the zero's gradient is the product of the
+/// non-zeros and the others' 0; with two or more, all are 0.
+std::vector<Tensor> prod_vjp(const VjpContext& ctx) {
+  const Tensor &x = ctx.inputs[0], &g = ctx.grad_outputs[0];
+  const auto& axes = reduced_axes(ctx);
+  const Tensor is_zero = x == 0.0;
+  const Tensor zero_count = sum(is_zero, axes, true);
+  const Tensor nonzero_product = prod(where(is_zero, 1.0, x), axes, true);
+  const Tensor gk = spread(ctx, g);
+  const Tensor product = spread(ctx, ctx.outputs[0]);
+  const Tensor when_none = product / where(is_zero, 1.0, x);
+  const Tensor when_one = where(is_zero, expand(nonzero_product, x.shape()), 0.0);
+  return {gk * where(zero_count == 0, when_none, where(zero_count == 1, when_one, 0.0))};
+}
+
+/// max/min: the gradient is shared evenly by the elements equal to the result (PyTorch's amax).
+std::vector<Tensor> extremum_vjp(const VjpContext& ctx) {
+  const Tensor& x = ctx.inputs[0];
+  const Tensor is_extremum = x == spread(ctx, ctx.outputs[0]);
+  const Tensor count = sum(is_extremum, reduced_axes(ctx), true).astype(x.dtype());
+  const Tensor share = with_kept_dims(ctx.grad_outputs[0], x.shape(), reduced_axes(ctx),
+                                      ctx.attrs.get<bool>("keepdims")) /
+                       count;
+  return {where(is_extremum, expand(share, x.shape()), 0.0)};
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(sum_op, .name = "sum", .infer = &reduce_infer<&widened, false>);
-NABLA_DEFINE_OP(prod_op, .name = "prod", .infer = &reduce_infer<&widened, false>);
-NABLA_DEFINE_OP(max_op, .name = "max", .infer = &reduce_infer<&same, true>);
-NABLA_DEFINE_OP(min_op, .name = "min", .infer = &reduce_infer<&same, true>);
+NABLA_DEFINE_OP(sum_op, .name = "sum", .infer = &reduce_infer<&widened, false>, .vjp = &sum_vjp,
+                .saves = Saves::Nothing);
+NABLA_DEFINE_OP(prod_op, .name = "prod", .infer = &reduce_infer<&widened, false>, .vjp = &prod_vjp,
+                .saves = Saves::Both);
+NABLA_DEFINE_OP(max_op, .name = "max", .infer = &reduce_infer<&same, true>, .vjp = &extremum_vjp,
+                .saves = Saves::Both);
+NABLA_DEFINE_OP(min_op, .name = "min", .infer = &reduce_infer<&same, true>, .vjp = &extremum_vjp,
+                .saves = Saves::Both);
 NABLA_DEFINE_OP(argmax_op, .name = "argmax", .infer = &arg_reduce_infer);
 NABLA_DEFINE_OP(argmin_op, .name = "argmin", .infer = &arg_reduce_infer);
 

@@ -2,6 +2,7 @@
 // along the axis and parallel across the other ones.
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/manipulation.hpp"
+#include "nabla/ops/view.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/infer_util.hpp"
 
@@ -18,9 +19,20 @@ std::vector<TensorSpec> cumsum_infer(const OpDef& op, std::span<const Tensor> in
   return single(x.shape(), x.dtype());
 }
 
+/// Element i feeds outputs i..n-1, so its gradient is the reversed running sum of the gradient.
+std::vector<Tensor> cumsum_vjp(const VjpContext& ctx) {
+  const int64_t axis = ctx.attrs.get<int64_t>("axis");
+  const Tensor& g = ctx.grad_outputs[0];
+  if (g.ndim() == 0) return {g};
+  const int64_t n = g.shape()[axis];
+  auto reversed = [&](const Tensor& t) { return slice(t, axis, -1, -n - 1, -1); };
+  return {reversed(cumsum(reversed(g), axis))};
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(cumsum_op, .name = "cumsum", .infer = &cumsum_infer);
+NABLA_DEFINE_OP(cumsum_op, .name = "cumsum", .infer = &cumsum_infer, .vjp = &cumsum_vjp,
+                .saves = Saves::Nothing);
 
 Tensor cumsum(const Tensor& x, int64_t axis) {
   axis = normalize_axis(axis, x.ndim(), "cumsum");

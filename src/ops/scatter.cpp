@@ -2,7 +2,9 @@
 // index_add (the adjoint of take with 1-D indices). Core ops take one value dtype and int64
 // indices; the public functions promote and convert. Index values are range-checked in the
 // infer rules with the same checks gather and take use (ops/index_check.hpp).
+#include "nabla/ops/creation.hpp"
 #include "nabla/ops/manipulation.hpp"
+#include "nabla/ops/view.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/index_check.hpp"
 #include "ops/infer_util.hpp"
@@ -66,10 +68,25 @@ ScatterArgs scatter_args(std::string_view op, const Tensor& x, int64_t axis, con
           normalize_axis(axis, x.ndim(), op)};
 }
 
+/// out = x + scatter(src): x's gradient passes through, src's is gathered from the same places.
+std::vector<Tensor> scatter_add_vjp(const VjpContext& ctx) {
+  const Tensor &index = ctx.inputs[1], &g = ctx.grad_outputs[0];
+  const auto axis = ctx.attrs.get<int64_t>("axis");
+  return {ctx.needs(0) ? g : Tensor(), Tensor(), ctx.needs(2) ? gather(g, axis, index) : Tensor()};
+}
+
+std::vector<Tensor> index_add_vjp(const VjpContext& ctx) {
+  const Tensor &index = ctx.inputs[1], &g = ctx.grad_outputs[0];
+  const auto axis = ctx.attrs.get<int64_t>("axis");
+  return {ctx.needs(0) ? g : Tensor(), Tensor(), ctx.needs(2) ? take(g, index, axis) : Tensor()};
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(scatter_add_op, .name = "scatter_add", .infer = &scatter_add_infer);
-NABLA_DEFINE_OP(index_add_op, .name = "index_add", .infer = &index_add_infer);
+NABLA_DEFINE_OP(scatter_add_op, .name = "scatter_add", .infer = &scatter_add_infer,
+                .vjp = &scatter_add_vjp, .saves = Saves::Inputs);
+NABLA_DEFINE_OP(index_add_op, .name = "index_add", .infer = &index_add_infer, .vjp = &index_add_vjp,
+                .saves = Saves::Inputs);
 
 Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& src) {
   const ScatterArgs a = scatter_args("scatter_add", x, axis, index, src);

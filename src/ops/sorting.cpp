@@ -13,9 +13,19 @@ std::vector<TensorSpec> sort_infer(const OpDef& op, std::span<const Tensor> in,
   return {TensorSpec{in[0].shape(), in[0].dtype()}, TensorSpec{in[0].shape(), int64}};
 }
 
+/// Sorting permutes each slice: the gradient goes back through the inverse permutation, which is
+/// the argsort of the sorting indices.
+std::vector<Tensor> sort_vjp(const VjpContext& ctx) {
+  const int64_t axis = ctx.attrs.get<int64_t>("axis");
+  const Tensor& indices = ctx.outputs[1];
+  if (indices.ndim() == 0) return {ctx.grad_outputs[0]};
+  return {gather(ctx.grad_outputs[0], axis, argsort(indices, axis))};
+}
+
 }  // namespace
 
-NABLA_DEFINE_OP(sort_op, .name = "sort", .infer = &sort_infer);
+NABLA_DEFINE_OP(sort_op, .name = "sort", .infer = &sort_infer, .vjp = &sort_vjp,
+                .saves = Saves::Outputs);
 
 namespace {
 

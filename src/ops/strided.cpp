@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "nabla/ops/creation.hpp"
+#include "nabla/ops/manipulation.hpp"
 #include "nabla/ops/view.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/infer_util.hpp"
@@ -109,12 +111,41 @@ std::vector<TensorSpec> as_strided_scatter_infer(const OpDef& op, std::span<cons
   return single(x.shape(), x.dtype());
 }
 
+// A window's gradient adds back into the elements it reads. The window may overlap itself (a
+// sliding window reads elements several times), so the gradient is added by element number: the
+// same window over 0, 1, ..., n-1 says which element each position read.
+std::vector<Tensor> as_strided_vjp(const VjpContext& ctx) {
+  const Window w = window_of(ctx.attrs);
+  const Tensor& g = ctx.grad_outputs[0];
+  const TensorSpec& x = ctx.input_specs[0];
+  const int64_t n = x.shape.numel();
+  const Tensor element =
+      as_strided(arange(int64_t{0}, n, int64_t{1}, int64), w.shape, w.strides, w.offset);
+  const Tensor flat = index_add(zeros(Shape{n}, x.dtype, g.device()), 0,
+                                reshape(element, Shape{-1}), reshape(g, Shape{-1}));
+  return {reshape(flat, x.shape)};
+}
+
+// A scatter's gradient splits into the window (for src) and everything else (for x).
+std::vector<Tensor> as_strided_scatter_vjp(const VjpContext& ctx) {
+  const Window w = window_of(ctx.attrs);
+  const Tensor& g = ctx.grad_outputs[0];
+  std::vector<Tensor> out(2);
+  if (ctx.needs(0)) {
+    out[0] =
+        as_strided_scatter(g, zeros(w.shape, g.dtype(), g.device()), w.shape, w.strides, w.offset);
+  }
+  if (ctx.needs(1)) out[1] = as_strided(g, w.shape, w.strides, w.offset);
+  return out;
+}
+
 }  // namespace
 
 NABLA_DEFINE_OP(as_strided_op, .name = "as_strided", .infer = &as_strided_infer,
-                .view = &as_strided_layout);
+                .view = &as_strided_layout, .vjp = &as_strided_vjp, .saves = Saves::Nothing);
 NABLA_DEFINE_OP(as_strided_scatter_op, .name = "as_strided_scatter",
-                .infer = &as_strided_scatter_infer);
+                .infer = &as_strided_scatter_infer, .vjp = &as_strided_scatter_vjp,
+                .saves = Saves::Nothing);
 
 Tensor as_strided(const Tensor& x, const Shape& shape, const std::vector<int64_t>& strides,
                   int64_t offset) {

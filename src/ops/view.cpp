@@ -4,9 +4,11 @@
 
 #include <algorithm>
 
+#include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/infer_util.hpp"
+#include "ops/vjp_util.hpp"
 
 namespace nabla {
 namespace {
@@ -16,9 +18,10 @@ std::vector<TensorSpec> view_infer(const OpDef&, std::span<const Tensor> in, con
   return single(Rule(in[0], attrs).shape(), in[0].dtype());
 }
 
-#define NABLA_DEFINE_VIEW_OP(op_name)                                                      \
+// A view's VJP needs only the input's shape (Saves::Nothing): it maps the gradient back.
+#define NABLA_DEFINE_VIEW_OP(op_name, vjp_rule)                                            \
   NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &view_infer<&op_name##_layout>, \
-                  .view = &op_name##_layout)
+                  .view = &op_name##_layout, .vjp = vjp_rule, .saves = Saves::Nothing)
 
 /// Resolves a single -1 and checks the element count.
 Shape resolve_shape(const Shape& from, const Shape& requested) {
@@ -186,16 +189,48 @@ Layout diagonal_layout(const Tensor& x, const Attrs& attrs) {
   return Layout(Shape(std::move(shape)), std::move(strides), x.offset() + start);
 }
 
+/// reshape, squeeze, unsqueeze: the same elements in the input's shape.
+std::vector<Tensor> reshape_back_vjp(const VjpContext& ctx) {
+  return {reshape(ctx.grad_outputs[0], ctx.input_specs[0].shape)};
+}
+
+std::vector<Tensor> permute_vjp(const VjpContext& ctx) {
+  const auto axes = normalize_axes(ctx.attrs.get<std::vector<int64_t>>("axes"),
+                                   ctx.input_specs[0].shape.rank(), "permute", false);
+  std::vector<int64_t> inverse(axes.size());
+  for (size_t i = 0; i < axes.size(); ++i) inverse[static_cast<size_t>(axes[i])] = int64_t(i);
+  return {permute(ctx.grad_outputs[0], inverse)};
+}
+
+/// slice, select, diagonal: the gradient goes back to where the view's elements came from, zero
+/// elsewhere. The view rule applied to a contiguous tensor of the input's shape gives the window.
+template <Layout (*Rule)(const Tensor&, const Attrs&)>
+std::vector<Tensor> scatter_back_vjp(const VjpContext& ctx) {
+  const TensorSpec& in = ctx.input_specs[0];
+  auto probe = std::make_shared<TensorImpl>();  // shape only: view rules read no data
+  probe->layout = Layout(in.shape);
+  probe->dtype = in.dtype;
+  const Layout window = Rule(Tensor(std::move(probe)), ctx.attrs);
+  const Tensor& g = ctx.grad_outputs[0];
+  return {as_strided_scatter(zeros(in.shape, in.dtype, g.device()), g, window.shape(),
+                             window.strides(), window.offset())};
+}
+
+/// Broadcasting's VJP (ops/vjp_util.hpp).
+std::vector<Tensor> expand_vjp(const VjpContext& ctx) {
+  return {sum_to_shape(ctx.grad_outputs[0], ctx.input_specs[0].shape)};
+}
+
 }  // namespace
 
-NABLA_DEFINE_VIEW_OP(reshape);
-NABLA_DEFINE_VIEW_OP(permute);
-NABLA_DEFINE_VIEW_OP(slice);
-NABLA_DEFINE_VIEW_OP(select);
-NABLA_DEFINE_VIEW_OP(expand);
-NABLA_DEFINE_VIEW_OP(squeeze);
-NABLA_DEFINE_VIEW_OP(unsqueeze);
-NABLA_DEFINE_VIEW_OP(diagonal);
+NABLA_DEFINE_VIEW_OP(reshape, &reshape_back_vjp);
+NABLA_DEFINE_VIEW_OP(permute, &permute_vjp);
+NABLA_DEFINE_VIEW_OP(slice, &scatter_back_vjp<&slice_layout>);
+NABLA_DEFINE_VIEW_OP(select, &scatter_back_vjp<&select_layout>);
+NABLA_DEFINE_VIEW_OP(expand, &expand_vjp);
+NABLA_DEFINE_VIEW_OP(squeeze, &reshape_back_vjp);
+NABLA_DEFINE_VIEW_OP(unsqueeze, &reshape_back_vjp);
+NABLA_DEFINE_VIEW_OP(diagonal, &scatter_back_vjp<&diagonal_layout>);
 
 Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : x.clone(); }
 

@@ -26,6 +26,7 @@ Tensor Tensor::view_of(const Tensor& base, Layout layout) {
       "view outside its storage");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = b.storage;
+  impl->is_view = true;
   impl->layout = std::move(layout);
   impl->dtype = b.dtype;
   impl->device = b.device;
@@ -39,6 +40,11 @@ TensorImpl& Tensor::impl() const {
 
 bool Tensor::shares_storage(const Tensor& other) const {
   return defined() && other.defined() && storage() != nullptr && storage() == other.storage();
+}
+
+uint64_t Tensor::version() const {
+  const auto& s = impl().storage;
+  return s == nullptr ? 0 : s->version();
 }
 
 void* Tensor::data_ptr() const {

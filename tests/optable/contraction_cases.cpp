@@ -28,7 +28,9 @@ OpCase contraction_case(std::string name, std::vector<InputSpec> inputs, Run run
                 std::move(run),
                 [=](const std::vector<Ref>& r) { return ein(ref_inputs, ref_output, r, boolean); },
                 out,
-                tol};
+                tol,
+                true,
+                2};  // contractions are gradchecked to second order
 }
 
 Tensor run_matmul(const std::vector<Tensor>& x) { return matmul(x[0], x[1]); }

@@ -11,6 +11,7 @@ using namespace nabla;
 double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double sign_ref(double x) { return static_cast<double>((x > 0) - (x < 0)); }
 
+// Elementwise rows are gradchecked to second order (grad_order = 2).
 OpCase unary_case(std::string name, Tensor (*fn)(const Tensor&), double (*ref)(double),
                   InputSpec in, DType out, double tol = 1e-6) {
   return OpCase{std::move(name),
@@ -18,7 +19,9 @@ OpCase unary_case(std::string name, Tensor (*fn)(const Tensor&), double (*ref)(d
                 [fn](const std::vector<Tensor>& x) { return fn(x[0]); },
                 [ref](const std::vector<Ref>& r) { return map(r[0], ref); },
                 out,
-                tol};
+                tol,
+                true,
+                2};
 }
 
 OpCase binary_case(std::string name, Tensor (*fn)(const Tensor&, const Tensor&),
@@ -29,7 +32,9 @@ OpCase binary_case(std::string name, Tensor (*fn)(const Tensor&, const Tensor&),
                 [fn](const std::vector<Tensor>& x) { return fn(x[0], x[1]); },
                 [ref](const std::vector<Ref>& r) { return zip(r[0], r[1], ref); },
                 out,
-                tol};
+                tol,
+                true,
+                2};
 }
 
 const Shape kMatrix{4, 5};

@@ -220,6 +220,28 @@ NABLA_OP_CASES({
         "cumsum_f32_axis0", {kF32}, [](const auto& x) { return cumsum(x[0], 0); },
         [](const auto& r) { return cumsum_ref(r[0], 0); }, float32, 1e-6),
     row(
+        "sort_f64_desc", {kF64}, [](const auto& x) { return sort(x[0], -1, true); },
+        [](const auto& r) { return sort_last_ref(r[0], true, false); }, float64),
+    row(
+        "slice_step2_axis0", {{{5, 4}, float64}},
+        [](const auto& x) { return x[0].slice(0, 1, 5, 2); },
+        [](const auto& r) {
+          return build({2, 4}, [&](Index i) { return at(r[0], {1 + 2 * i[0], i[1]}); });
+        },
+        float64),
+    row(
+        "slice_reversed_axis1", {kF32}, [](const auto& x) { return x[0].slice(1, -1, -6, -1); },
+        [](const auto& r) {
+          return build({4, 5}, [&](Index i) { return at(r[0], {i[0], 4 - i[1]}); });
+        },
+        float32),
+    row(
+        "select_axis1", {kF64}, [](const auto& x) { return x[0].select(1, -2); },
+        [](const auto& r) { return build({4}, [&](Index i) {
+                              return at(r[0], {i[0], 3});
+                            }); },
+        float64),
+    row(
         "cumsum_i32_axis1", {{{4, 5}, int32, -9, 9}},
         [](const auto& x) { return cumsum(x[0], -1); },
         [](const auto& r) { return cumsum_ref(r[0], 1); }, int64),

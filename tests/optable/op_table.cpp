@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
+#include <span>
+
+#include "ops/dispatch.hpp"
 
 namespace optable {
 
@@ -177,6 +181,90 @@ TEST_P(OpTable, ForwardMatchesReference) {
       EXPECT_LE(std::abs(g - w), c.tolerance * (1 + std::abs(w)))
           << c.name << " element " << i << ": got " << g << ", want " << w;
     }
+  }
+}
+
+/// The row's inputs as random tensors (for gradient checks: gradcheck converts floats to float64).
+std::vector<Tensor> random_inputs(const OpCase& c) {
+  std::mt19937_64 rng(std::hash<std::string>{}(c.name) + 1);
+  std::vector<Tensor> inputs;
+  for (const InputSpec& spec : c.inputs)
+    inputs.push_back(to_tensor(random_ref(spec, rng), spec.dtype));
+  return inputs;
+}
+
+bool has_floating_input(const OpCase& c) {
+  return std::any_of(c.inputs.begin(), c.inputs.end(),
+                     [](const InputSpec& s) { return nabla::is_floating(s.dtype); });
+}
+
+class OpGradient : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(OpGradient, MatchesFiniteDifferences) {
+  const OpCase& c = registry()[GetParam()];
+  const std::vector<Tensor> inputs = random_inputs(c);
+  const auto first = nabla::testing::gradcheck(c.run, inputs);
+  EXPECT_TRUE(first.passed) << c.name << ": first derivatives\n" << first.report;
+  if (c.grad_order >= 2) {
+    const auto second = nabla::testing::gradgradcheck(c.run, inputs);
+    EXPECT_TRUE(second.passed) << c.name << ": second derivatives\n" << second.report;
+  }
+}
+
+std::vector<size_t> differentiable_cases() {
+  std::vector<size_t> rows;
+  for (size_t i = 0; i < registry().size(); ++i) {
+    const OpCase& c = registry()[i];
+    if (c.grad_order > 0 && has_floating_input(c) && nabla::is_floating(c.expected_dtype)) {
+      rows.push_back(i);
+    }
+  }
+  return rows;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, OpGradient, ::testing::ValuesIn(differentiable_cases()),
+                         [](const ::testing::TestParamInfo<size_t>& param_info) {
+                           return registry()[param_info.param].name;
+                         });
+
+// Every op must be differentiable and exercised by a gradient row, except these (with reasons).
+const std::set<std::string> kNotDifferentiable = {
+    // integer or bool results
+    "argmax", "argmin", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_not",
+    // no tensor inputs
+    "fill", "arange", "linspace", "eye", "random_uniform", "random_normal", "random_randint"};
+
+std::set<std::string>* recorded_ops = nullptr;
+decltype(nabla::DispatchHooks::record_gradient) original_hook = nullptr;
+
+void recording_hook(const nabla::OpDef& op, std::span<const Tensor> inputs,
+                    const nabla::Attrs& attrs, std::span<Tensor> outputs) {
+  recorded_ops->insert(std::string(op.name));
+  original_hook(op, inputs, attrs, outputs);
+}
+
+TEST(OpGradientCoverage, EveryDifferentiableOpHasAVjpAndAGradientRow) {
+  (void)nabla::zeros({1}).requires_grad_();  // installs the autograd hook
+  std::set<std::string> seen;
+  recorded_ops = &seen;
+  original_hook = nabla::dispatch_hooks().record_gradient;
+  ASSERT_NE(original_hook, nullptr);
+  nabla::dispatch_hooks().record_gradient = &recording_hook;
+  for (size_t row : differentiable_cases()) {
+    std::vector<Tensor> inputs = random_inputs(registry()[row]);
+    for (Tensor& x : inputs) {
+      if (nabla::is_floating(x.dtype())) x = x.astype(nabla::float64).requires_grad_();
+    }
+    (void)registry()[row].run(inputs);
+  }
+  nabla::dispatch_hooks().record_gradient = original_hook;
+  for (const nabla::OpDef* op : nabla::OpRegistry::all()) {
+    const std::string name(op->name);
+    if (kNotDifferentiable.contains(name)) continue;
+    EXPECT_NE(op->vjp, nullptr) << "'" << name << "' has no VJP";
+    EXPECT_TRUE(seen.contains(name))
+        << "no gradient row of the op table exercises '" << name << "'";
   }
 }
 

@@ -1,6 +1,7 @@
 // The op table: one row per op (and per interesting argument set) drives generic suites —
 // forward against a double-precision reference on random inputs, contiguous and non-contiguous,
-// with the expected dtype. Add rows in tests/optable/<family>_cases.cpp with NABLA_OP_CASES.
+// with the expected dtype; and gradcheck (and gradgradcheck) of every differentiable row. Add
+// rows in tests/optable/<family>_cases.cpp with NABLA_OP_CASES.
 #pragma once
 
 #include <functional>
@@ -32,6 +33,9 @@ struct OpCase {
   nabla::DType expected_dtype;
   double tolerance = 1e-5;    // |got - want| <= tolerance * (1 + |want|)
   bool noncontiguous = true;  // also run with strided (transposed / step-sliced) inputs
+  /// Gradient checks in float64 against finite differences: 0 = not differentiable (integer or
+  /// bool result, or no floating input), 1 = first derivatives, 2 = also second derivatives.
+  int grad_order = 1;
 };
 
 std::vector<OpCase>& registry();

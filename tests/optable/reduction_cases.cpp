@@ -105,6 +105,10 @@ NABLA_OP_CASES({
         },
         {k3d, float32, 0.5, 1.5}, {1}, false, float32),
     reduce_case(
+        "min_f64_last_keepdims", wrap(&min),
+        [](const Group& g) { return *std::min_element(g.begin(), g.end()); }, kF64, {-1}, true,
+        float64, 0),
+    reduce_case(
         "max_f32_first", wrap(&max),
         [](const Group& g) { return *std::max_element(g.begin(), g.end()); }, kF32, {0}, false,
         float32, 0),

@@ -46,6 +46,7 @@ void count_recording(const OpDef&, std::span<const Tensor>, const Attrs&, std::s
 }
 
 TEST(Dispatch, GradientHookRunsOnlyForInputsThatRequireGrad) {
+  const auto previous = dispatch_hooks().record_gradient;  // autograd's, once it is installed
   dispatch_hooks().record_gradient = &count_recording;
   Tensor a = ones({2});
   Tensor b = ones({2});
@@ -54,7 +55,7 @@ TEST(Dispatch, GradientHookRunsOnlyForInputsThatRequireGrad) {
   a.impl().requires_grad = true;
   (void)(a + b);
   EXPECT_EQ(recorded, 1);
-  dispatch_hooks().record_gradient = nullptr;
+  dispatch_hooks().record_gradient = previous;
 }
 
 TEST(Dispatch, SymbolicInputsWithoutAGraphModuleAreAClearError) {

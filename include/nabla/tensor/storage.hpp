@@ -2,7 +2,9 @@
 // Storage (the shared, untyped memory behind every view of a tensor). design.md §3.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "nabla/tensor/device.hpp"
@@ -56,8 +58,14 @@ class Storage {
   [[nodiscard]] size_t bytes() const { return buffer_.bytes(); }
   [[nodiscard]] Device device() const { return buffer_.device(); }
 
+  /// Bumped by every in-place write to this memory. Autograd records it when it saves a tensor
+  /// for backward and refuses to use the tensor if it changed since (docs/autodiff.md).
+  [[nodiscard]] uint64_t version() const { return version_.load(std::memory_order_relaxed); }
+  void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+
  private:
   Buffer buffer_;
+  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace nabla

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "nabla/tensor/device.hpp"
@@ -18,7 +19,7 @@
 
 namespace nabla {
 
-struct AutogradMeta;   // defined by autograd/ (the autodiff issue): grad, producer node
+struct AutogradMeta;   // defined by autograd/: the gradient, or the node that produced the tensor
 struct SymbolicValue;  // defined by graph/ (Functional API, tracing): the node that makes it
 
 /// The state behind a Tensor handle. A concrete tensor has storage; a symbolic one (Functional
@@ -29,6 +30,7 @@ struct TensorImpl {
   DType dtype = DType::Float32;
   Device device;
   bool requires_grad = false;
+  bool is_view = false;  // made by a view op: shares its storage with the tensor it views
   std::shared_ptr<AutogradMeta> autograd;
   std::shared_ptr<SymbolicValue> symbolic;
 };
@@ -127,6 +129,45 @@ class Tensor {
   [[nodiscard]] Tensor unsqueeze(int64_t axis) const;
   /// 1-D reshape.
   [[nodiscard]] Tensor flatten() const;
+
+  // ---- Autodiff (defined by the autograd module; docs/autodiff.md) ----
+  /// Makes this tensor a leaf whose gradient backward() accumulates into grad() (floating dtypes
+  /// only). Returns *this, so `random::normal({3}).requires_grad_()` chains.
+  Tensor& requires_grad_(bool requires_grad = true);
+  /// Backpropagates from this tensor: d(this)/d(leaf) summed into each leaf's grad(). Without
+  /// `grad_output` this tensor must have one element (the gradient is 1). The graph is freed
+  /// afterwards unless `retain_graph`; `create_graph` records the backward pass itself, so the
+  /// gradients can be differentiated again (Hessian-vector products, gradient penalties).
+  void backward(const Tensor& grad_output = {}, bool retain_graph = false,
+                bool create_graph = false) const;
+  /// The gradient accumulated by backward(); an undefined tensor before the first backward.
+  [[nodiscard]] Tensor grad() const;
+  /// Sets grad() to zeros of this tensor's shape (a new tensor; gradients are never shared).
+  void zero_grad() const;
+  /// The same data without autograd history: a leaf that does not require grad.
+  [[nodiscard]] Tensor detach() const;
+  /// True for tensors not produced by a recorded op (user tensors and requires_grad_() leaves).
+  [[nodiscard]] bool is_leaf() const;
+  /// Name of the op that produced this tensor in the autograd graph ("" for leaves).
+  [[nodiscard]] std::string grad_fn_name() const;
+  /// How many in-place writes the underlying storage has seen (shared by all views).
+  [[nodiscard]] uint64_t version() const;
+
+  // In-place ops (PyTorch's trailing underscore): write into this tensor's memory, keeping its
+  // dtype and shape (the other operand broadcasts to it). Refused on a leaf that requires grad
+  // while grad mode is on (use NoGradGuard for optimiser updates).
+  Tensor& add_(const Tensor& other);
+  Tensor& add_(Scalar other);
+  Tensor& sub_(const Tensor& other);
+  Tensor& sub_(Scalar other);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(Scalar other);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(Scalar other);
+  /// Copies `source` (broadcast, converted to this dtype) into this tensor.
+  Tensor& copy_(const Tensor& source);
+  Tensor& fill_(Scalar value);
+  Tensor& zero_();
 
   [[nodiscard]] TensorImpl& impl() const;
   [[nodiscard]] const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }

@@ -1,0 +1,36 @@
+// The autograd side of dispatch(): after an op ran on inputs that require grad, attach an OpNode
+// to its floating outputs (design.md §2, "record an autograd node holding the VJP").
+#include <mutex>
+
+#include "autograd/node.hpp"
+#include "nabla/autograd/grad_mode.hpp"
+#include "ops/dispatch.hpp"
+
+namespace nabla::autograd {
+namespace {
+
+void record_gradient(const OpDef& op, std::span<const Tensor> inputs, const Attrs& attrs,
+                     std::span<Tensor> outputs) {
+  if (!is_grad_enabled()) return;
+  bool any_floating = false;
+  for (const Tensor& out : outputs) any_floating |= is_floating(out.dtype());
+  if (!any_floating) return;  // comparisons, argmax, indices: nothing to differentiate
+  auto node = std::make_shared<OpNode>(op, attrs, inputs, outputs);
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    TensorImpl& impl = outputs[k].impl();
+    if (!is_floating(impl.dtype)) continue;
+    impl.autograd = std::make_shared<AutogradMeta>();
+    impl.autograd->grad_fn = node;
+    impl.autograd->output_nr = static_cast<uint32_t>(k);
+    impl.requires_grad = true;
+  }
+}
+
+}  // namespace
+
+void install_hooks() {
+  static std::once_flag once;
+  std::call_once(once, [] { dispatch_hooks().record_gradient = &record_gradient; });
+}
+
+}  // namespace nabla::autograd
