@@ -190,6 +190,20 @@ TEST(AutogradApi, LongChainsAreFreedWithoutRecursion) {
   SUCCEED();
 }
 
+TEST(AutogradApi, GraphHasNoReferenceCycles) {
+  // exp saves its own output: if the node owned that output's handle, output and node would keep
+  // each other alive. Dropping the last tensor must free the output's memory.
+  Tensor x = tensor<float>({1, 2}).requires_grad_();
+  std::weak_ptr<Storage> memory;
+  {
+    Tensor y = exp(x);
+    Tensor z = tanh(y) * y;
+    memory = y.storage();
+    EXPECT_FALSE(memory.expired());
+  }
+  EXPECT_TRUE(memory.expired());
+}
+
 TEST(AutogradApi, CreateGraphGivesDifferentiableGradients) {
   Tensor x = tensor<double>({0.5, -1.0}).requires_grad_();
   Tensor y = sum(x * x * x);
