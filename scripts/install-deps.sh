@@ -8,6 +8,7 @@ packages=(
   libopenblas-openmp-dev                  # BLAS; OpenMP build shares one thread pool with nabla
   liblapacke-dev                          # LAPACK(E) for linalg (later issues)
   zlib1g-dev                              # gzip'd IDX files, deflated .npz members
+  libcurl4-openssl-dev                    # dataset downloads (keras.datasets' get_file)
   nlohmann-json3-dev                      # JSON (configs, later issues)
   libgtest-dev libgmock-dev               # the test suite
   libbenchmark-dev                        # bench/

@@ -112,6 +112,24 @@ struct Sigmoid {  // never overflows: exp of a non-positive number only
     return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
   }
 };
+struct Erf {  // the Gauss error function (exact GELU needs it)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::erf(x);
+  }
+};
+struct Log1p {  // log(1 + x), accurate for tiny x (stable softplus needs it)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::log1p(x);
+  }
+};
+struct Expm1 {  // exp(x) - 1, accurate for tiny x (elu, selu)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T x) const {
+    return std::expm1(x);
+  }
+};
 struct LogicalNot {
   NABLA_HOST_DEVICE bool operator()(bool x) const { return !x; }
 };

@@ -4,6 +4,9 @@
 // split the gradient evenly between tied operands.
 #include "ops/elementwise_vjp.hpp"
 
+#include <cmath>
+#include <numbers>
+
 #include "nabla/ops/elementwise.hpp"
 #include "ops/vjp_util.hpp"
 
@@ -42,6 +45,11 @@ std::vector<Tensor> sin(const VjpContext& c) { return {g(c) * nabla::cos(x(c))};
 std::vector<Tensor> cos(const VjpContext& c) { return {-(g(c) * nabla::sin(x(c)))}; }
 std::vector<Tensor> tanh(const VjpContext& c) { return {g(c) * (1.0 - nabla::square(y(c)))}; }
 std::vector<Tensor> sigmoid(const VjpContext& c) { return {g(c) * (y(c) * (1.0 - y(c)))}; }
+std::vector<Tensor> erf(const VjpContext& c) {  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+  return {g(c) * (nabla::exp(-nabla::square(x(c))) * (2.0 / std::sqrt(std::numbers::pi)))};
+}
+std::vector<Tensor> log1p(const VjpContext& c) { return {g(c) / (x(c) + 1.0)}; }
+std::vector<Tensor> expm1(const VjpContext& c) { return {g(c) * (y(c) + 1.0)}; }
 std::vector<Tensor> logical_not(const VjpContext&) { return {}; }
 
 std::vector<Tensor> add(const VjpContext& c) {

@@ -19,6 +19,7 @@ inline constexpr Saves neg = Saves::Nothing, abs = Saves::Inputs, sign = Saves::
                        relu = Saves::Outputs, square = Saves::Inputs, exp = Saves::Outputs,
                        log = Saves::Inputs, sqrt = Saves::Outputs, sin = Saves::Inputs,
                        cos = Saves::Inputs, tanh = Saves::Outputs, sigmoid = Saves::Outputs,
+                       erf = Saves::Inputs, log1p = Saves::Inputs, expm1 = Saves::Outputs,
                        logical_not = Saves::Nothing;
 inline constexpr Saves add = Saves::Nothing, sub = Saves::Nothing, mul = Saves::Inputs,
                        div = Saves::Inputs, pow = Saves::Both, maximum = Saves::Inputs,

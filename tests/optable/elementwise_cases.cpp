@@ -74,6 +74,21 @@ NABLA_OP_CASES({
     unary_case("sigmoid_f32", &sigmoid, &sigmoid_ref, {kMatrix, float32, -30, 30}, float32),
     unary_case("sigmoid_bool_promotes", &sigmoid, &sigmoid_ref, {kMatrix, bool_}, float32),
     unary_case(
+        "erf_f32", &erf, [](double x) { return std::erf(x); }, {kMatrix, float32, -4, 4}, float32),
+    unary_case(
+        "erf_f64", &erf, [](double x) { return std::erf(x); }, kF64, float64, 1e-12),
+    unary_case(
+        "log1p_f32", &log1p, [](double x) { return std::log1p(x); }, {kMatrix, float32, -0.9, 3},
+        float32),
+    unary_case(
+        "log1p_f64_tiny", &log1p, [](double x) { return std::log1p(x); },
+        {kMatrix, float64, -1e-10, 1e-10}, float64, 1e-14),
+    unary_case(
+        "expm1_f32", &expm1, [](double x) { return std::expm1(x); }, kF32, float32),
+    unary_case(
+        "expm1_f64_tiny", &expm1, [](double x) { return std::expm1(x); },
+        {kMatrix, float64, -1e-10, 1e-10}, float64, 1e-14),
+    unary_case(
         "logical_not_f32", &logical_not, [](double x) { return x == 0 ? 1.0 : 0.0; },
         {kMatrix, int32, 0, 1}, bool_),
 

@@ -233,7 +233,9 @@ const std::set<std::string> kNotDifferentiable = {
     "argmax", "argmin", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not",
     // no tensor inputs
-    "fill", "arange", "linspace", "eye", "random_uniform", "random_normal", "random_randint"};
+    "fill", "arange", "linspace", "eye", "random_uniform", "random_normal", "random_randint",
+    // optimizer steps: in-place updates of the weights, run under NoGradGuard
+    "adam_update", "sgd_update"};
 
 std::set<std::string>* recorded_ops = nullptr;
 decltype(nabla::DispatchHooks::record_gradient) original_hook = nullptr;

@@ -15,6 +15,9 @@ namespace nabla {
 [[nodiscard]] Tensor cos(const Tensor& x);
 [[nodiscard]] Tensor tanh(const Tensor& x);
 [[nodiscard]] Tensor sigmoid(const Tensor& x);
+[[nodiscard]] Tensor erf(const Tensor& x);    // Gauss error function
+[[nodiscard]] Tensor log1p(const Tensor& x);  // log(1 + x), accurate near 0
+[[nodiscard]] Tensor expm1(const Tensor& x);  // exp(x) - 1, accurate near 0
 [[nodiscard]] Tensor abs(const Tensor& x);
 [[nodiscard]] Tensor sign(const Tensor& x);
 [[nodiscard]] Tensor relu(const Tensor& x);

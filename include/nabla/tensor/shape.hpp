@@ -25,8 +25,9 @@ class Shape {
   [[nodiscard]] int64_t numel() const;
   /// dims[axis] with a negative axis counted from the end; IndexError when out of range.
   [[nodiscard]] int64_t at(int64_t axis) const;
-  int64_t& operator[](int64_t i) { return dims_[static_cast<size_t>(i)]; }
-  int64_t operator[](int64_t i) const { return dims_[static_cast<size_t>(i)]; }
+  /// Extent of axis i; negative i counts from the end, as in Python (unchecked: at() checks).
+  int64_t& operator[](int64_t i) { return dims_[index(i)]; }
+  int64_t operator[](int64_t i) const { return dims_[index(i)]; }
 
   [[nodiscard]] const std::vector<int64_t>& dims() const { return dims_; }
   [[nodiscard]] auto begin() const { return dims_.begin(); }
@@ -39,6 +40,9 @@ class Shape {
   friend std::ostream& operator<<(std::ostream& out, const Shape& s);
 
  private:
+  [[nodiscard]] size_t index(int64_t i) const {
+    return static_cast<size_t>(i < 0 ? i + static_cast<int64_t>(dims_.size()) : i);
+  }
   std::vector<int64_t> dims_;
 };
 

@@ -11,5 +11,6 @@ void register_reduction_kernels(KernelTable& table);
 void register_contraction_kernels(KernelTable& table);
 void register_manipulation_kernels(KernelTable& table);
 void register_scatter_kernels(KernelTable& table);
+void register_optimizer_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

@@ -10,6 +10,7 @@ void register_kernels(KernelTable& table) {
   register_contraction_kernels(table);
   register_manipulation_kernels(table);
   register_scatter_kernels(table);
+  register_optimizer_kernels(table);
 }
 
 }  // namespace nabla::cpu

@@ -1,0 +1,78 @@
+// Symbolic tensors: shape and dtype without data, recording how they are computed. The
+// Functional API's Input() returns one; any op or layer applied to symbolic tensors records a
+// node instead of computing, and infers the output shapes with the ops' own shape rules.
+// A graph of nodes can then be run on concrete tensors (graph::Executor).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "nabla/tensor/tensor.hpp"
+
+namespace nabla {
+
+struct OpDef;
+class Attrs;
+
+namespace graph {
+
+/// What produced a symbolic value: a graph input, an op, or an opaque call (a Keras layer or
+/// model applied to symbolic tensors: its inner ops are not part of the outer graph).
+struct Node {
+  enum class Kind { Input, Op, Call };
+  using CallFn =
+      std::function<std::vector<Tensor>(const std::vector<Tensor>& inputs, bool training)>;
+  Kind kind = Kind::Input;
+  std::vector<Tensor> inputs;  // symbolic tensors this node consumes
+  const OpDef* op = nullptr;   // Kind::Op
+  std::shared_ptr<const Attrs> attrs;
+  CallFn call;                  // Kind::Call
+  std::shared_ptr<void> owner;  // keeps the called object alive (Kind::Call)
+  std::string name;             // Input / Call: the layer's name, for summaries and errors
+  size_t num_outputs = 1;
+};
+
+}  // namespace graph
+
+/// The symbolic slot of a TensorImpl (declared in nabla/tensor/tensor.hpp).
+struct SymbolicValue {
+  std::shared_ptr<graph::Node> node;
+  size_t output_index = 0;
+};
+
+namespace graph {
+
+/// A symbolic graph input of `shape` (the first dimension is the batch, given as 1 and printed as
+/// None by summaries).
+[[nodiscard]] Tensor input(const Shape& shape, DType dtype = float32, std::string name = "");
+
+/// Symbolic tensors for the outputs of `node`, with the given specs.
+[[nodiscard]] std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
+                                               const std::vector<std::pair<Shape, DType>>& specs);
+
+/// The node that produced a symbolic tensor (nullptr for concrete tensors).
+[[nodiscard]] const std::shared_ptr<Node>& producer(const Tensor& t);
+
+/// Installs the dispatch hook that records ops on symbolic inputs (idempotent).
+void install_symbolic_hook();
+
+/// Runs the graph from `inputs` (symbolic Input tensors) to `outputs` on concrete `values`.
+class Executor {
+ public:
+  Executor(std::vector<Tensor> inputs, std::vector<Tensor> outputs);
+  [[nodiscard]] std::vector<Tensor> run(const std::vector<Tensor>& values, bool training) const;
+  /// The Call nodes in execution order (for summaries: layers and their inbound nodes).
+  [[nodiscard]] const std::vector<std::shared_ptr<Node>>& order() const { return order_; }
+  [[nodiscard]] const std::vector<Tensor>& inputs() const { return inputs_; }
+  [[nodiscard]] const std::vector<Tensor>& outputs() const { return outputs_; }
+
+ private:
+  std::vector<Tensor> inputs_, outputs_;
+  std::vector<std::shared_ptr<Node>> order_;  // every node reachable from the outputs, topological
+};
+
+}  // namespace graph
+}  // namespace nabla

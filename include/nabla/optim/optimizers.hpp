@@ -1,0 +1,106 @@
+// The optimizers, with Keras's option names and defaults.
+#pragma once
+
+#include "nabla/optim/optimizer.hpp"
+
+namespace nabla::optim {
+
+struct SGDOptions {
+  LearningRate learning_rate = 0.01;
+  double momentum = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;  // decoupled: w -= lr * weight_decay * w (Keras 3)
+  ClipOptions clip = {};
+};
+class SGD : public Optimizer {
+ public:
+  explicit SGD(SGDOptions options = {});
+  [[nodiscard]] std::string name() const override { return "SGD"; }
+
+ protected:
+  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+
+ private:
+  SGDOptions options_;
+  std::vector<Tensor> velocity_;
+};
+
+struct AdamOptions {
+  LearningRate learning_rate = 0.001;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  bool amsgrad = false;
+  double weight_decay = 0.0;  // Adam: none by default; AdamW: decoupled decay
+  ClipOptions clip = {};
+};
+class Adam : public Optimizer {
+ public:
+  explicit Adam(AdamOptions options = {});
+  [[nodiscard]] std::string name() const override { return "Adam"; }
+
+ protected:
+  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  AdamOptions options_;
+
+ private:
+  std::vector<Tensor> m_, v_, v_max_;  // Keras counts Adam's steps globally: iterations() + 1
+};
+
+/// Adam with decoupled weight decay (default 0.004, as Keras).
+struct AdamWOptions {
+  LearningRate learning_rate = 0.001;
+  double weight_decay = 0.004;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+  bool amsgrad = false;
+  ClipOptions clip = {};
+};
+class AdamW : public Adam {
+ public:
+  explicit AdamW(AdamWOptions options = {});
+  [[nodiscard]] std::string name() const override { return "AdamW"; }
+};
+
+struct RMSpropOptions {
+  LearningRate learning_rate = 0.001;
+  double rho = 0.9;
+  double momentum = 0.0;
+  double epsilon = 1e-7;
+  bool centered = false;
+  ClipOptions clip = {};
+};
+class RMSprop : public Optimizer {
+ public:
+  explicit RMSprop(RMSpropOptions options = {});
+  [[nodiscard]] std::string name() const override { return "RMSprop"; }
+
+ protected:
+  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+
+ private:
+  RMSpropOptions options_;
+  std::vector<Tensor> mean_square_, momentum_, mean_grad_;
+};
+
+struct AdagradOptions {
+  LearningRate learning_rate = 0.001;
+  double initial_accumulator_value = 0.1;
+  double epsilon = 1e-7;
+  ClipOptions clip = {};
+};
+class Adagrad : public Optimizer {
+ public:
+  explicit Adagrad(AdagradOptions options = {});
+  [[nodiscard]] std::string name() const override { return "Adagrad"; }
+
+ protected:
+  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+
+ private:
+  AdagradOptions options_;
+  std::vector<Tensor> accumulator_;
+};
+
+}  // namespace nabla::optim

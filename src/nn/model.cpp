@@ -1,0 +1,80 @@
+// Model: functional construction and calls, compile(), and the TrainingTarget side. The training
+// loop itself is in model_fit.cpp, summary() in model_summary.cpp.
+#include "nabla/nn/model.hpp"
+
+#include "nn/layer_state.hpp"
+#include "nn/model_compiled.hpp"
+
+namespace nabla::nn {
+
+Model::Model() : Layer("") {}
+
+Model::Model(const Tensor& inputs, const Tensor& outputs, std::string name)
+    : Model(std::vector<Tensor>{inputs}, std::vector<Tensor>{outputs}, std::move(name)) {}
+
+Model::Model(std::vector<Tensor> inputs, std::vector<Tensor> outputs, std::string name)
+    : Layer(name.empty() ? "functional" : "") {
+  if (!name.empty()) set_name(std::move(name));
+  graph_ = std::make_shared<graph::Executor>(std::move(inputs), std::move(outputs));
+  // The layers of the graph are this model's sub-layers (their weights are its weights).
+  for (const auto& node : graph_->order()) {
+    if (node->kind != graph::Node::Kind::Call) continue;
+    auto layer = std::static_pointer_cast<Layer>(node->owner);
+    bool seen = false;
+    for (const auto& l : layers()) seen |= l->is_same_layer(*layer);
+    if (!seen) track_layer(layer);  // a shared layer appears once
+  }
+  std::vector<Shape> shapes;
+  for (const Tensor& t : graph_->inputs()) shapes.push_back(t.shape());
+  state().input_shapes = shapes;
+  state().built = true;
+}
+
+Tensor Model::call(const Tensor& x, bool training) {
+  if (graph_ == nullptr) return Layer::call(x, training);  // a subclass must override call()
+  NABLA_CHECK(graph_->outputs().size() == 1, ValueError, name(), ": the model has ",
+              graph_->outputs().size(), " outputs; call it with a vector of inputs");
+  return graph_->run({x}, training)[0];
+}
+
+std::vector<Tensor> Model::call_multiple(const std::vector<Tensor>& xs, bool training) {
+  if (graph_ == nullptr) return Layer::call_multiple(xs, training);
+  return graph_->run(xs, training);
+}
+
+bool Model::multiple_inputs() const {
+  return graph_ != nullptr && (graph_->inputs().size() > 1 || graph_->outputs().size() > 1);
+}
+
+std::shared_ptr<Layer> Model::clone() const {
+  // Only a functional model is fully described by this class; a subclass is not (no slicing).
+  return graph_ != nullptr ? std::make_shared<Model>(*this) : nullptr;
+}
+
+std::string Model::class_name() const {
+  return graph_ != nullptr ? "Functional" : Layer::class_name();
+}
+
+void Model::compile(CompileOptions options) {
+  auto c = std::make_shared<Compiled>();
+  NABLA_CHECK(options.optimizer.defined(), ValueError, name(), ".compile: no optimizer");
+  NABLA_CHECK(options.loss.defined(), ValueError, name(), ".compile: no loss given");
+  c->optimizer = options.optimizer.get();
+  c->loss = options.loss.get();
+  for (const auto& m : options.metrics) c->metrics.push_back(m.get());
+  c->loss_weights = std::move(options.loss_weights);
+  compiled_ = std::move(c);
+}
+
+Model::Compiled& Model::compiled(std::string_view caller) const {
+  NABLA_CHECK(compiled_ != nullptr, ValueError, name(), ".", caller,
+              ": the model must be compiled first (model.compile({.optimizer, .loss}))");
+  return *compiled_;
+}
+
+double Model::learning_rate() const { return compiled("learning_rate").optimizer->learning_rate(); }
+void Model::set_learning_rate(double learning_rate) {
+  compiled("set_learning_rate").optimizer->set_learning_rate(learning_rate);
+}
+
+}  // namespace nabla::nn

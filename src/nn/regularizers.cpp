@@ -1,0 +1,69 @@
+// Keras 3's weight regularizers, written with ops so the penalty is differentiated with the loss.
+#include "nabla/nn/regularizers.hpp"
+
+#include <cmath>
+
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/reduction.hpp"
+#include "nabla/util/error.hpp"
+
+namespace nabla::nn::regularizers {
+namespace {
+
+/// Keras's validate_float_arg: a factor is a non-negative finite number.
+void check_factor(double value, const char* regularizer, const char* argument) {
+  NABLA_CHECK(std::isfinite(value) && value >= 0, ValueError, regularizer, ": ", argument,
+              " must be a non-negative finite number, got ", value);
+}
+
+Tensor l1_term(const Tensor& weight, double factor) { return sum(abs(weight)) * factor; }
+Tensor l2_term(const Tensor& weight, double factor) { return sum(square(weight)) * factor; }
+
+}  // namespace
+
+Regularizer::~Regularizer() = default;
+
+nlohmann::json Regularizer::get_config() const { return nlohmann::json::object(); }
+
+L1::L1(L1Options options) : options_(options) { check_factor(options_.l1, "L1", "l1"); }
+Tensor L1::operator()(const Tensor& weight) const { return l1_term(weight, options_.l1); }
+nlohmann::json L1::get_config() const { return {{"l1", options_.l1}}; }
+
+L2::L2(L2Options options) : options_(options) { check_factor(options_.l2, "L2", "l2"); }
+Tensor L2::operator()(const Tensor& weight) const { return l2_term(weight, options_.l2); }
+nlohmann::json L2::get_config() const { return {{"l2", options_.l2}}; }
+
+L1L2::L1L2(L1L2Options options) : options_(options) {
+  check_factor(options_.l1, "L1L2", "l1");
+  check_factor(options_.l2, "L1L2", "l2");
+}
+Tensor L1L2::operator()(const Tensor& weight) const {
+  if (options_.l1 != 0 && options_.l2 != 0) {
+    return l1_term(weight, options_.l1) + l2_term(weight, options_.l2);
+  }
+  if (options_.l1 != 0) return l1_term(weight, options_.l1);
+  if (options_.l2 != 0) return l2_term(weight, options_.l2);
+  return scalar_tensor(0.0, weight.dtype(), weight.device());  // no penalty (Keras: a constant 0)
+}
+nlohmann::json L1L2::get_config() const { return {{"l1", options_.l1}, {"l2", options_.l2}}; }
+
+namespace {
+
+std::shared_ptr<Regularizer> from_name(const std::string& name) {
+  if (name.empty()) return nullptr;
+  if (name == "l1" || name == "L1") return std::make_shared<L1>();
+  if (name == "l2" || name == "L2") return std::make_shared<L2>();
+  // Keras documents the string "l1_l2" as l1 = l2 = 0.01; the class default is 0 for both.
+  if (name == "l1_l2") return std::make_shared<L1L2>(L1L2Options{.l1 = 0.01, .l2 = 0.01});
+  if (name == "L1L2") return std::make_shared<L1L2>();
+  NABLA_CHECK(false, ValueError, "regularizers: unknown regularizer '", name,
+              "'; expected one of: l1, l2, l1_l2");
+  return nullptr;
+}
+
+}  // namespace
+
+RegularizerRef::RegularizerRef(const char* name) : ptr_(from_name(name)) {}
+RegularizerRef::RegularizerRef(const std::string& name) : ptr_(from_name(name)) {}
+
+}  // namespace nabla::nn::regularizers

@@ -1,0 +1,106 @@
+// The fused optimizer update ops. Note [Fused optimizer updates]: a composite Adam step on a
+// weight makes about a dozen elementwise passes, each allocating its result, and in-place ops
+// add a copy; the fused kernel reads weight, gradient and state once and writes them back in
+// place. These ops mutate their inputs and have no outputs, so they skip dispatch()'s output
+// allocation and hooks: an optimizer update is never differentiated, and symbolic weights are
+// not updated. The public functions validate with the op's infer rule, run the kernel and bump
+// the storages' versions like every in-place write.
+#include "ops/optimizer_updates.hpp"
+
+#include <vector>
+
+#include "ops/op.hpp"
+
+namespace nabla {
+namespace {
+
+/// Inputs: weight, grad, then state tensors; all of one shape and one float dtype, contiguous.
+std::vector<TensorSpec> update_infer(const OpDef& op, std::span<const Tensor> in, const Attrs&) {
+  NABLA_CHECK(!in.empty(), ValueError, op.name, ": no tensors");
+  for (size_t i = 0; i < in.size(); ++i) {
+    NABLA_CHECK(in[i].defined() && !in[i].is_symbolic(), ValueError, op.name, ": input ", i,
+                " is undefined or symbolic");
+  }
+  const Tensor& w = in[0];
+  NABLA_CHECK(w.dtype() == DType::Float32 || w.dtype() == DType::Float64, DTypeError, op.name,
+              ": weight must be float32 or float64, got ", w.dtype());
+  for (size_t i = 0; i < in.size(); ++i) {
+    NABLA_CHECK(in[i].shape() == w.shape(), ShapeError, op.name, ": input ", i, " has shape ",
+                in[i].shape(), ", the weight ", w.shape());
+    NABLA_CHECK(in[i].dtype() == w.dtype(), DTypeError, op.name, ": input ", i, " is ",
+                in[i].dtype(), ", the weight ", w.dtype());
+    NABLA_CHECK(in[i].device() == w.device(), DeviceError, op.name, ": input ", i, " is on ",
+                in[i].device(), ", the weight on ", w.device());
+    NABLA_CHECK(in[i].is_contiguous(), ValueError, op.name, ": input ", i, " must be contiguous");
+    for (size_t j = 0; j < i; ++j) {  // the kernels read and write through unaliased pointers
+      NABLA_CHECK(!in[i].shares_storage(in[j]), ValueError, op.name, ": inputs ", j, " and ", i,
+                  " share memory");
+    }
+  }
+  return {};
+}
+
+// inputs: weight, grad[, velocity]; attrs: learning_rate, momentum, nesterov, decay
+NABLA_DEFINE_OP(sgd_update_op, .name = "sgd_update", .infer = &update_infer);
+// inputs: weight, grad, m, v[, v_max]; attrs: alpha, beta_1, beta_2, epsilon, decay
+NABLA_DEFINE_OP(adam_update_op, .name = "adam_update", .infer = &update_infer);
+
+void run_in_place(const OpDef& op, std::span<const Tensor> inputs, const Attrs& attrs) {
+  (void)op.infer(op, inputs, attrs);
+  if (inputs[0].numel() == 0) return;
+  op.kernel(inputs[0].device().kind)(KernelContext{inputs, {}, attrs});
+  for (const Tensor& t : inputs) t.storage()->bump_version();
+}
+
+}  // namespace
+
+namespace detail {
+
+bool fused_update_supported(std::span<const Tensor> tensors) {
+  if (tensors.empty()) return false;
+  const Tensor& w = tensors[0];
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (!t.defined() || t.is_symbolic() || t.shape() != w.shape() || t.dtype() != w.dtype() ||
+        t.device() != w.device() || !t.is_contiguous()) {
+      return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (t.shares_storage(tensors[j])) return false;
+    }
+  }
+  if (w.dtype() != DType::Float32 && w.dtype() != DType::Float64) return false;
+  const KernelTable& kernels = KernelTable::global();
+  return kernels.find("sgd_update", w.device().kind) != nullptr &&
+         kernels.find("adam_update", w.device().kind) != nullptr;
+}
+
+void sgd_update_(const Tensor& weight, const Tensor& grad, const Tensor& velocity,
+                 const SgdUpdate& update) {
+  const Attrs attrs{{"learning_rate", update.learning_rate},
+                    {"momentum", update.momentum},
+                    {"nesterov", update.nesterov},
+                    {"decay", update.decay}};
+  if (update.momentum == 0.0) {
+    run_in_place(sgd_update_op, std::vector<Tensor>{weight, grad}, attrs);
+  } else {
+    run_in_place(sgd_update_op, std::vector<Tensor>{weight, grad, velocity}, attrs);
+  }
+}
+
+void adam_update_(const Tensor& weight, const Tensor& grad, const Tensor& m, const Tensor& v,
+                  const Tensor& v_max, const AdamUpdate& update) {
+  const Attrs attrs{{"alpha", update.alpha},
+                    {"beta_1", update.beta_1},
+                    {"beta_2", update.beta_2},
+                    {"epsilon", update.epsilon},
+                    {"decay", update.decay}};
+  if (v_max.defined()) {
+    run_in_place(adam_update_op, std::vector<Tensor>{weight, grad, m, v, v_max}, attrs);
+  } else {
+    run_in_place(adam_update_op, std::vector<Tensor>{weight, grad, m, v}, attrs);
+  }
+}
+
+}  // namespace detail
+}  // namespace nabla

@@ -1,0 +1,85 @@
+// Adam (with AMSGrad) and AdamW: Keras 3's update rule, bias correction folded into the step
+// size, weight decay decoupled and applied before the moment update.
+#include <cmath>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/optim/optimizers.hpp"
+#include "ops/optimizer_updates.hpp"
+#include "optim/fused_updates.hpp"
+#include "optim/option_checks.hpp"
+#include "optim/slot_state.hpp"
+
+namespace nabla::optim {
+namespace {
+
+void check_adam(std::string_view optimizer, const AdamOptions& options) {
+  detail::check_clip(optimizer, options.clip);
+  detail::check_range(optimizer, "beta_1", options.beta_1, 0.0, 1.0, /*high_inclusive=*/false);
+  detail::check_range(optimizer, "beta_2", options.beta_2, 0.0, 1.0, /*high_inclusive=*/false);
+  detail::check_non_negative(optimizer, "epsilon", options.epsilon);
+  detail::check_non_negative(optimizer, "weight_decay", options.weight_decay);
+}
+
+AdamOptions adamw_as_adam(AdamWOptions options) {
+  AdamOptions adam{.learning_rate = std::move(options.learning_rate),
+                   .beta_1 = options.beta_1,
+                   .beta_2 = options.beta_2,
+                   .epsilon = options.epsilon,
+                   .amsgrad = options.amsgrad,
+                   .weight_decay = options.weight_decay,
+                   .clip = options.clip};
+  check_adam("AdamW", adam);  // before Adam's own check, so errors name AdamW
+  return adam;
+}
+
+}  // namespace
+
+Adam::Adam(AdamOptions options)
+    : Optimizer(options.learning_rate, options.clip), options_(std::move(options)) {
+  check_adam("Adam", options_);
+}
+
+AdamW::AdamW(AdamWOptions options) : Adam(adamw_as_adam(std::move(options))) {}
+
+// State updates rebind the optimizer's own tensors: Note [Optimizer state updates] in sgd.cpp.
+void Adam::update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) {
+  const AdamOptions& o = options_;
+  Tensor w = weight;
+  // Keras counts steps globally (iterations + 1), not per weight.
+  const double t = static_cast<double>(iterations() + 1);
+  const double alpha = lr * std::sqrt(1.0 - std::pow(o.beta_2, t)) / (1.0 - std::pow(o.beta_1, t));
+  Tensor& m = detail::slot_state(m_, slot, w);
+  Tensor& v = detail::slot_state(v_, slot, w);
+  if (detail::fused_updates_enabled()) {
+    const Tensor g = grad.contiguous();
+    const Tensor v_max = o.amsgrad ? detail::slot_state(v_max_, slot, w) : Tensor();
+    const std::vector<Tensor> tensors =
+        o.amsgrad ? std::vector<Tensor>{w, g, m, v, v_max} : std::vector<Tensor>{w, g, m, v};
+    if (nabla::detail::fused_update_supported(tensors)) {
+      nabla::detail::adam_update_(w, g, m, v, v_max,
+                                  {.alpha = alpha,
+                                   .beta_1 = o.beta_1,
+                                   .beta_2 = o.beta_2,
+                                   .epsilon = o.epsilon,
+                                   .decay = 1.0 - lr * o.weight_decay});
+      return;
+    }
+  }
+  // The composite update: the reference for the fused kernel, and the path for other devices,
+  // dtypes and layouts.
+  if (o.weight_decay != 0.0) w.mul_(1.0 - lr * o.weight_decay);
+  m = m + (grad - m) * (1.0 - o.beta_1);
+  v = v + (square(grad) - v) * (1.0 - o.beta_2);
+  Tensor second_moment = v;
+  if (o.amsgrad) {
+    Tensor& v_max = detail::slot_state(v_max_, slot, w);
+    v_max = maximum(v_max, v);
+    second_moment = v_max;
+  }
+  w.sub_(m * alpha / (sqrt(second_moment) + o.epsilon));
+}
+
+}  // namespace nabla::optim

@@ -1,0 +1,187 @@
+// Optimizer base: the checks and gradient clipping every optimizer shares (Keras 3's
+// BaseOptimizer.apply), the step counter and learning rate, and optimizers by Keras name.
+#include "nabla/optim/optimizer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "nabla/autograd/grad_mode.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/reduction.hpp"
+#include "nabla/optim/optimizers.hpp"
+#include "optim/option_checks.hpp"
+
+namespace nabla::optim {
+
+namespace detail {
+
+void check_clip(std::string_view optimizer, const ClipOptions& clip) {
+  const int set = int{clip.clipnorm.has_value()} + int{clip.clipvalue.has_value()} +
+                  int{clip.global_clipnorm.has_value()};
+  NABLA_CHECK(set <= 1, ValueError, optimizer,
+              ": only one of clipnorm, clipvalue and global_clipnorm can be set");
+  // Keras silently ignores a bound <= 0; a typo that disables clipping deserves an error.
+  const std::pair<const char*, const std::optional<double>*> bounds[] = {
+      {"clipnorm", &clip.clipnorm},
+      {"clipvalue", &clip.clipvalue},
+      {"global_clipnorm", &clip.global_clipnorm}};
+  for (const auto& [option, bound] : bounds) {
+    NABLA_CHECK(!bound->has_value() || **bound > 0.0, ValueError, optimizer, ": ", option,
+                " must be > 0, got ", **bound);
+  }
+}
+
+void check_range(std::string_view optimizer, std::string_view option, double value, double low,
+                 double high, bool high_inclusive) {
+  const bool ok = value >= low && (high_inclusive ? value <= high : value < high);
+  NABLA_CHECK(ok, ValueError, optimizer, ": ", option, " must be in [", low, ", ", high,
+              high_inclusive ? "]" : ")", ", got ", value);
+}
+
+void check_non_negative(std::string_view optimizer, std::string_view option, double value) {
+  NABLA_CHECK(value >= 0.0, ValueError, optimizer, ": ", option, " must be >= 0, got ", value);
+}
+
+}  // namespace detail
+
+namespace {
+
+[[nodiscard]] double squared_norm(const Tensor& g) { return sum(square(g)).item<double>(); }
+
+/// Keras's _clip_by_norm: g * c / max(|g|, c), so a gradient within the bound is unchanged.
+[[nodiscard]] Tensor clip_by_norm(const Tensor& g, double clipnorm) {
+  const double scale = clipnorm / std::max(std::sqrt(squared_norm(g)), clipnorm);
+  return scale == 1.0 ? g : g * scale;
+}
+
+/// Keras's clip_by_global_norm: every gradient scaled by c * min(1/norm, 1/c); a non-finite
+/// global norm makes the scale NaN (norm - norm), so a diverged step is visible, not hidden.
+void clip_by_global_norm(std::vector<Tensor>& grads, double clipnorm) {
+  double total = 0.0;
+  for (const Tensor& g : grads) {
+    if (g.defined()) total += squared_norm(g);
+  }
+  const double norm = std::sqrt(total);
+  const double scale = clipnorm * std::min(1.0 / norm, 1.0 / clipnorm) + (norm - norm);
+  if (scale == 1.0) return;
+  for (Tensor& g : grads) {
+    if (g.defined()) g = g * scale;
+  }
+}
+
+}  // namespace
+
+Optimizer::Optimizer(LearningRate learning_rate, ClipOptions clip)
+    : learning_rate_(std::move(learning_rate)), clip_(clip) {}
+
+void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights) {
+  const std::string who = name();
+  NABLA_CHECK(grads.size() == weights.size(), ValueError, who, ": got ", grads.size(),
+              " gradients for ", weights.size(), " weights");
+  // Per-weight state is kept by position, so the weights must be the same tensors every step
+  // (Keras: "can only be called for the variables it was originally built with").
+  const bool first = slots_.empty();
+  NABLA_CHECK(first || weights.size() == slots_.size(), ValueError, who, ": got ", weights.size(),
+              " weights, but this optimizer was first applied to ", slots_.size(),
+              "; use a new optimizer for another set of weights");
+  bool any_grad = false;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor& w = weights[i];
+    const Tensor& g = grads[i];
+    NABLA_CHECK(w.defined() && !w.is_symbolic(), ValueError, who, ": weight ", i,
+                " is undefined or symbolic");
+    NABLA_CHECK(is_floating(w.dtype()), DTypeError, who, ": weight ", i, " is ", w.dtype(),
+                "; only floating weights can be trained");
+    NABLA_CHECK(first || slots_[i].lock() == w.impl_ptr(), ValueError, who, ": weight ", i,
+                " (shape ", w.shape(), ") is not the tensor this optimizer updated at position ", i,
+                " before; use a new optimizer for another set of weights");
+    if (!g.defined()) continue;
+    any_grad = true;
+    NABLA_CHECK(g.shape() == w.shape(), ShapeError, who, ": gradient ", i, " has shape ", g.shape(),
+                " but its weight has shape ", w.shape());
+    NABLA_CHECK(is_floating(g.dtype()), DTypeError, who, ": gradient ", i, " is ", g.dtype(),
+                "; gradients must be floating");
+    NABLA_CHECK(g.device() == w.device(), DeviceError, who, ": gradient ", i, " is on ", g.device(),
+                " but its weight is on ", w.device());
+    NABLA_CHECK(!g.is_symbolic(), ValueError, who, ": gradient ", i, " is symbolic");
+  }
+  NABLA_CHECK(any_grad, ValueError, who, ": no gradient for any of the ", weights.size(),
+              " weights (call backward() on the loss first)");
+  if (first) {
+    slots_.reserve(weights.size());
+    for (const Tensor& w : weights) slots_.push_back(w.impl_ptr());
+  }
+}
+
+void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
+                                const std::vector<Tensor>& weights) {
+  if (weights.empty() && grads.empty()) return;  // Keras: nothing to apply is a no-op
+  check_inputs(grads, weights);
+  NoGradGuard no_grad;
+  std::vector<Tensor> clipped(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (grads[i].defined()) clipped[i] = astype(grads[i], weights[i].dtype());
+  }
+  // Keras's order of precedence; the constructors allow at most one of the three.
+  if (clip_.clipnorm) {
+    for (Tensor& g : clipped) {
+      if (g.defined()) g = clip_by_norm(g, *clip_.clipnorm);
+    }
+  } else if (clip_.global_clipnorm) {
+    clip_by_global_norm(clipped, *clip_.global_clipnorm);
+  } else if (clip_.clipvalue) {
+    for (Tensor& g : clipped) {
+      if (g.defined()) g = clip(g, -*clip_.clipvalue, *clip_.clipvalue);
+    }
+  }
+  const double lr = learning_rate();
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (clipped[i].defined()) update(i, weights[i], clipped[i], lr);
+  }
+  ++iterations_;
+}
+
+void Optimizer::step(const std::vector<Tensor>& weights) {
+  std::vector<Tensor> grads;
+  grads.reserve(weights.size());
+  for (size_t i = 0; i < weights.size(); ++i) {
+    NABLA_CHECK(weights[i].defined(), ValueError, name(), ": weight ", i, " is undefined");
+    grads.push_back(weights[i].grad());
+  }
+  apply_gradients(grads, weights);
+}
+
+double Optimizer::learning_rate() const { return learning_rate_.at(iterations_); }
+
+void Optimizer::set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
+
+namespace {
+
+constexpr const char* kKnownNames = "sgd, adam, adamw, rmsprop, adagrad";
+
+std::shared_ptr<Optimizer> optimizer_by_name(const std::string& name) {
+  std::string key = name;
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (key == "sgd") return std::make_shared<SGD>();
+  if (key == "adam") return std::make_shared<Adam>();
+  if (key == "adamw") return std::make_shared<AdamW>();
+  if (key == "rmsprop") return std::make_shared<RMSprop>();
+  if (key == "adagrad") return std::make_shared<Adagrad>();
+  NABLA_CHECK(false, ValueError, "optimizer: unknown name '", name, "'; known: ", kKnownNames);
+  return nullptr;
+}
+
+}  // namespace
+
+OptimizerRef::OptimizerRef(const char* name) {
+  NABLA_CHECK(name != nullptr, ValueError, "optimizer: null name; known: ", kKnownNames);
+  ptr_ = optimizer_by_name(name);
+}
+
+OptimizerRef::OptimizerRef(const std::string& name) : ptr_(optimizer_by_name(name)) {}
+
+}  // namespace nabla::optim

@@ -1,0 +1,44 @@
+// RMSprop (plain or centered, with optional momentum): Keras 3's update rule, epsilon inside
+// the square root.
+#include <utility>
+
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/optim/optimizers.hpp"
+#include "optim/option_checks.hpp"
+#include "optim/slot_state.hpp"
+
+namespace nabla::optim {
+
+RMSprop::RMSprop(RMSpropOptions options)
+    : Optimizer(options.learning_rate, options.clip), options_(std::move(options)) {
+  detail::check_clip("RMSprop", options_.clip);
+  detail::check_range("RMSprop", "rho", options_.rho, 0.0, 1.0);
+  detail::check_range("RMSprop", "momentum", options_.momentum, 0.0, 1.0);
+  detail::check_non_negative("RMSprop", "epsilon", options_.epsilon);
+}
+
+// State updates rebind the optimizer's own tensors: Note [Optimizer state updates] in sgd.cpp.
+void RMSprop::update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) {
+  const RMSpropOptions& o = options_;
+  Tensor w = weight;
+  Tensor& mean_square = detail::slot_state(mean_square_, slot, w);
+  mean_square = mean_square * o.rho + square(grad) * (1.0 - o.rho);
+  Tensor denominator;
+  if (o.centered) {  // variance instead of the raw second moment
+    Tensor& mean_grad = detail::slot_state(mean_grad_, slot, w);
+    mean_grad = mean_grad * o.rho + grad * (1.0 - o.rho);
+    denominator = mean_square - square(mean_grad) + o.epsilon;
+  } else {
+    denominator = mean_square + o.epsilon;
+  }
+  Tensor increment = grad * lr / sqrt(denominator);
+  if (o.momentum > 0.0) {
+    Tensor& momentum = detail::slot_state(momentum_, slot, w);
+    momentum = momentum * o.momentum + increment;
+    w.sub_(momentum);
+  } else {
+    w.sub_(increment);
+  }
+}
+
+}  // namespace nabla::optim

@@ -1,0 +1,130 @@
+// The Keras API's three model styles, compile/fit/evaluate/predict, summary and layer sharing,
+// on small synthetic problems that must be learned.
+#include <gtest/gtest.h>
+
+#include <nabla/nabla.hpp>
+#include <nabla/nn/nn.hpp>
+#include <sstream>
+
+using namespace nabla;
+
+namespace {
+
+/// Two Gaussian blobs per class in 8 dimensions: linearly separable, 3 classes.
+std::pair<Tensor, Tensor> blobs(int64_t n, uint64_t seed) {
+  random::seed(seed);
+  Tensor y = random::randint(0, 3, {n});
+  Tensor centers =
+      tensor<float>({{2, 0, 0, 0, 1, 0, 0, 0}, {0, 2, 0, 0, 0, 1, 0, 0}, {0, 0, 2, 0, 0, 0, 1, 0}});
+  Tensor x = take(centers, y, 0) + random::normal({n, 8}, 0.0, 0.5);
+  return {x, y};
+}
+
+TEST(NnModel, IssueSnippetStylesCompileTrainAndEvaluate) {
+  auto [x_train, y_train] = blobs(600, 1);
+  auto [x_test, y_test] = blobs(200, 2);
+  auto model = nn::Sequential({nn::Input({8}), nn::Dense(32, {.activation = "relu"}),
+                               nn::Dropout(0.2), nn::Dense(3, {.activation = "softmax"})});
+  model.compile({.optimizer = optim::Adam({.learning_rate = 1e-2}),
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  std::ostringstream summary;
+  model.summary(summary);
+  EXPECT_NE(summary.str().find("dense"), std::string::npos) << summary.str();
+  EXPECT_NE(summary.str().find("(None, 32)"), std::string::npos) << summary.str();
+  EXPECT_NE(summary.str().find("Total params: 387"), std::string::npos) << summary.str();
+  History h =
+      model.fit(x_train, y_train,
+                {.batch_size = 32,
+                 .epochs = 8,
+                 .verbose = 0,
+                 .validation_split = 0.1,
+                 .callbacks = {callbacks::EarlyStopping(
+                     {.monitor = "val_loss", .patience = 2, .restore_best_weights = true})}});
+  EXPECT_GE(h.epochs().size(), 3u);
+  EXPECT_TRUE(h.history().contains("val_accuracy"));
+  auto scores = model.evaluate(x_test, y_test);
+  EXPECT_GT(scores["accuracy"], 0.9);
+  EXPECT_LT(scores["loss"], 0.5);
+
+  Tensor in = nn::Input({8});
+  Tensor out = nn::Dense(3, {.activation = "softmax"})(nn::Dense(16, {.activation = "relu"})(in));
+  nn::Model functional(in, out);
+  EXPECT_EQ(functional.count_params(), 8 * 16 + 16 + 16 * 3 + 3);
+  functional.compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  (void)functional.fit(x_train, y_train, {.batch_size = 32, .epochs = 10, .verbose = 0});
+  EXPECT_GT(functional.evaluate(x_test, y_test)["accuracy"], 0.9);
+
+  struct Mlp : nn::Model {
+    nn::Dense d1 = track(nn::Dense(16, {.activation = "relu"}));
+    nn::Dense d2 = track(nn::Dense(3));
+    Tensor call(const Tensor& x, bool training) override { return d2(d1(x)); }
+  };
+  Mlp mlp;
+  mlp.compile({.optimizer = "adam",
+               .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+               .metrics = {"accuracy"}});
+  (void)mlp.fit(x_train, y_train, {.batch_size = 32, .epochs = 10, .verbose = 0});
+  EXPECT_EQ(mlp.trainable_weights().size(), 4u);
+  EXPECT_GT(mlp.evaluate(x_test, y_test)["accuracy"], 0.9);
+  EXPECT_EQ(mlp.predict(x_test).shape(), Shape({200, 3}));
+}
+
+TEST(NnModel, CopiesOfALayerShareWeightsAcrossStyles) {
+  nn::Dense shared(4);
+  Tensor in = nn::Input({3});
+  Tensor out = shared(in);  // functional: builds the layer
+  nn::Model functional(in, out);
+  auto seq = nn::Sequential({nn::Input({3}), shared});
+  EXPECT_TRUE(shared.kernel.is_same(seq.trainable_weights()[0]));
+  EXPECT_TRUE(shared.kernel.is_same(functional.trainable_weights()[0]));
+  const Tensor x = random::normal({2, 3});
+  const auto a = functional.predict(x).to_vector<float>();
+  const auto b = seq.predict(x).to_vector<float>();
+  EXPECT_EQ(a, b);
+}
+
+TEST(NnModel, CustomLayerInAllThreeStyles) {
+  struct Scale : nn::Layer {
+    Tensor w;
+    void build(const Shape& input_shape) override {
+      w = add_weight("w", {input_shape[-1]}, "ones");
+    }
+    Tensor call(const Tensor& x, bool) override { return x * w; }
+  };
+  Scale scale;
+  auto seq = nn::Sequential({nn::Input({3}), scale, nn::Dense(2)});
+  EXPECT_EQ(seq.count_params(), 3 + 3 * 2 + 2);
+  Tensor in = nn::Input({3});
+  nn::Model functional(in, scale(in));
+  EXPECT_TRUE(functional.trainable_weights()[0].is_same(scale.w));
+  struct Wrapper : nn::Model {
+    nn::Dense d = track(nn::Dense(2));
+    Tensor call(const Tensor& x, bool) override { return d(x); }
+  };
+  Wrapper w;
+  EXPECT_EQ(w.predict(ones({4, 3})).shape(), Shape({4, 2}));
+  EXPECT_EQ(w.trainable_weights().size(), 2u);
+}
+
+TEST(NnModel, FunctionalSummaryShowsConnections) {
+  Tensor a = nn::Input({4}, float32, "left");
+  Tensor h = nn::Dense(5, {.activation = "relu"})(a);
+  nn::Model m(a, nn::Dense(2)(h));
+  std::ostringstream out;
+  m.summary(out);
+  EXPECT_NE(out.str().find("left (InputLayer)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("Connected to"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("left[0][0]"), std::string::npos) << out.str();
+}
+
+TEST(NnModel, ErrorsNameTheModelAndTheProblem) {
+  auto model = nn::Sequential({nn::Input({4}), nn::Dense(2)});
+  EXPECT_THROW((void)model.fit(ones({3, 4}), zeros({3}, int64)), ValueError);  // not compiled
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  EXPECT_THROW((void)model.fit(ones({3, 4}), zeros({2, 2})), ShapeError);
+  EXPECT_THROW((void)model.predict(ones({3, 5})), ShapeError);
+}
+
+}  // namespace
