@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Side-by-side reference for bench/run.sh: the ops nabla's benchmarks time, run by NumPy (or, with
---lib torch, PyTorch) on the same machine in the same run. Prints one JSON object per line:
+--lib torch, PyTorch, plus bench_autograd.cpp's rows in torch.autograd) on the same machine in the
+same run. Prints one JSON object per line:
 {"lib", "op", "shape", "threads", "median_s", "min_s", "max_s", "repetitions"}; time per call."""
 
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -18,6 +20,8 @@ def parse_args():
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--min-time", type=float, default=0.3,
                         help="seconds per repetition (calls are batched to reach it)")
+    parser.add_argument("--filter", default="",
+                        help="only the ops whose name matches this regular expression")
     return parser.parse_args()
 
 
@@ -74,6 +78,72 @@ def cases(lib):
     a, b = rand(1), rand(1)
     yield "add_tiny", [1], lambda: add(a, b)
     yield "transpose_view", [2, 3], (lambda y=rand(2, 3): y.T)
+    if lib == "torch":
+        yield from autograd_cases(torch, rand)
+
+
+def autograd_cases(torch, rand):
+    """bench_autograd.cpp's rows with torch.autograd (NumPy has no autodiff). Gradient policy as
+    there: the leaf's grad is zeroed in place before every backward (grad.zero_(), what
+    optimizer.zero_grad() does in PyTorch 1.x), except in the _accumulate row."""
+    a, b = rand(1), rand(1)
+    yield "autograd_add_nograd", [1], lambda: torch.add(a, b)
+    leaf = rand(1).requires_grad_()
+    yield "autograd_add_recorded", [1], lambda: torch.add(leaf, b)
+
+    def zeroed(*leaves):
+        for t in leaves:
+            if t.grad is not None:
+                t.grad.zero_()
+
+    def add_forward_backward():
+        zeroed(leaf)
+        torch.add(leaf, b).backward()
+
+    yield "autograd_add_forward_backward", [1], add_forward_backward
+    calls = [0]
+
+    def add_forward_backward_accumulate():
+        calls[0] += 1
+        if calls[0] % 4096 == 0:
+            zeroed(leaf)
+        torch.add(leaf, b).backward()
+
+    yield "autograd_add_forward_backward_accumulate", [1], add_forward_backward_accumulate
+
+    def chain(y):
+        for _ in range(100):
+            y = y * 1.0001
+        return y
+
+    x = rand(1)
+    yield "autograd_chain100_forward", [1], lambda: chain(x)
+    x_leaf = rand(1).requires_grad_()
+
+    def chain_forward_backward():
+        zeroed(x_leaf)
+        chain(x_leaf).backward()
+
+    yield "autograd_chain100_forward_backward", [1], chain_forward_backward
+    inputs = rand(64, 784)
+    w1 = (rand(784, 128) * 0.05).requires_grad_()
+    w2 = (rand(128, 10) * 0.1).requires_grad_()
+
+    def loss():
+        return torch.mean(torch.square(torch.matmul(torch.tanh(torch.matmul(inputs, w1)), w2)))
+
+    def mlp_forward_no_grad():
+        with torch.no_grad():
+            return loss()
+
+    def mlp_forward_backward():
+        zeroed(w1, w2)
+        loss().backward()
+
+    shape = [64, 784, 128, 10]
+    yield "autograd_mlp_forward_no_grad", shape, mlp_forward_no_grad
+    yield "autograd_mlp_forward_recorded", shape, loss
+    yield "autograd_mlp_forward_backward", shape, mlp_forward_backward
 
 
 def main():
@@ -91,6 +161,8 @@ def main():
         import numpy
         version = numpy.__version__
     for op, shape, fn in cases(args.lib):
+        if not re.search(args.filter, op):
+            continue
         median, low, high = time_call(fn, args.repetitions, args.min_time)
         print(json.dumps({"lib": args.lib, "version": version, "op": op, "shape": shape,
                           "threads": args.threads, "median_s": median, "min_s": low,

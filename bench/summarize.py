@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Turns the JSON that bench/run.sh writes (BUILD_DIR/bench-results/) into the Markdown tables of
 bench/RESULTS.md: medians, and ratios against the raw-BLAS, plain-loop, NumPy and PyTorch rows
-measured in the same run. With several result directories (several runs), each figure is the
-median of the runs' medians. Usage: summarize.py RESULTS_DIR [RESULTS_DIR...]"""
+measured in the same run (PyTorch alone for the autograd rows). With several result directories
+(several runs), each figure is the median of the runs' medians.
+Usage: summarize.py RESULTS_DIR [RESULTS_DIR...]"""
 
 import glob
 import json
@@ -172,6 +173,63 @@ def python_section(b, py, threads):
     return table(["op", "nabla", "NumPy", "PyTorch", "nabla/NumPy time", "nabla/PyTorch time"], rows)
 
 
+AUTOGRAD_ROWS = [  # label, bench_autograd row, PyTorch op, calls per op (per-op rows)
+    ("add [1], no grad (dispatch baseline)", "BM_AddNoGrad", "autograd_add_nograd", 1),
+    ("add [1], one input requires grad: forward + node", "BM_AddRecorded",
+     "autograd_add_recorded", 1),
+    ("add [1]: zero grad, forward, backward", "BM_AddForwardBackward",
+     "autograd_add_forward_backward", 1),
+    ("add [1]: forward, backward, grad accumulating", "BM_AddForwardBackwardAccumulate",
+     "autograd_add_forward_backward_accumulate", 1),
+    ("chain of 100 `y * 1.0001`, no grad, per op", "BM_Chain100Forward",
+     "autograd_chain100_forward", 100),
+    ("chain of 100: zero grad, forward, backward, per op", "BM_Chain100ForwardBackward",
+     "autograd_chain100_forward_backward", 100),
+    ("MLP step, forward under no-grad", "BM_MlpForwardNoGrad", "autograd_mlp_forward_no_grad", 1),
+    ("MLP step, forward recorded", "BM_MlpForwardRecorded", "autograd_mlp_forward_recorded", 1),
+    ("MLP step: zero grads, forward, backward", "BM_MlpForwardBackward",
+     "autograd_mlp_forward_backward", 1),
+]
+
+
+def autograd_section(b, py, threads):
+    """bench_autograd.cpp next to the same rows in torch.autograd, then the overhead ratios."""
+    times = {}
+    rows = []
+    for label, name, op, per in AUTOGRAD_ROWS:
+        shape = (64, 784, 128, 10) if op.startswith("autograd_mlp") else (1,)
+        nabla = b.get((f"t{threads}", name))
+        torch = py.get(("torch", threads, op, shape))
+        nabla, torch = (None if t is None else t / per for t in (nabla, torch))
+        times[name] = (nabla, torch)
+        rows.append([label, fmt_time(nabla), fmt_time(torch), fmt(ratio(nabla, torch), ".2f")])
+    out = table(["row", "nabla", "PyTorch", "nabla/PyTorch time"], rows)
+
+    def derived(a, base, difference=False):
+        cells = []
+        for lib in (0, 1):
+            x, y = times[a][lib], times[base][lib]
+            if difference:
+                cells.append(fmt_time(None if x is None or y is None else x - y))
+            else:
+                cells.append(fmt(ratio(x, y), ".2f", "×"))
+        return cells
+
+    ratios = [
+        ["recording one node (add recorded − add no grad)"]
+        + derived("BM_AddRecorded", "BM_AddNoGrad", difference=True),
+        ["add forward + backward / add no grad"]
+        + derived("BM_AddForwardBackward", "BM_AddNoGrad"),
+        ["chain: forward + backward / forward no grad"]
+        + derived("BM_Chain100ForwardBackward", "BM_Chain100Forward"),
+        ["MLP: forward recorded / forward no grad"]
+        + derived("BM_MlpForwardRecorded", "BM_MlpForwardNoGrad"),
+        ["MLP: forward + backward / forward no grad"]
+        + derived("BM_MlpForwardBackward", "BM_MlpForwardNoGrad"),
+    ]
+    return out + "\n" + table(["overhead", "nabla", "PyTorch"], ratios)
+
+
 def main():
     directories = sys.argv[1:]
     if not directories:
@@ -194,6 +252,9 @@ def main():
     for threads in (1, 2):
         print(f"### nabla vs NumPy / PyTorch, {threads} thread(s) (median time per call)\n")
         print(python_section(b, py, threads))
+    for threads in (1, 2):
+        print(f"### autograd overhead, nabla vs PyTorch, {threads} thread(s)\n")
+        print(autograd_section(b, py, threads))
 
 
 if __name__ == "__main__":
