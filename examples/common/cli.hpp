@@ -3,6 +3,8 @@
 #pragma once
 
 #include <charconv>
+#include <iostream>
+#include <nabla/util/error.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,6 +25,29 @@ T parse_number(std::string_view flag, std::string_view text) {
     throw UsageError(std::string(flag) + " expects a number, got '" + std::string(text) + "'");
   }
   return value;
+}
+
+/// An example's main(): parse the options (usage errors exit 2 with the usage text), --help
+/// prints the usage, then run; a nabla error is printed with the program's name and exits 1.
+template <class Parse, class Run>
+int run_main(const char* program, const char* usage, int argc, char** argv, Parse parse, Run run) {
+  decltype(parse(argc, argv)) options;
+  try {
+    options = parse(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << program << ": " << e.what() << "\n" << usage;
+    return 2;
+  }
+  if (options.help) {
+    std::cout << usage;
+    return 0;
+  }
+  try {
+    return run(options);
+  } catch (const nabla::Error& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace example_cli

@@ -341,21 +341,5 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse_options(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "mlp_by_hand: " << e.what() << "\n" << kUsage;
-    return 2;
-  }
-  if (options.help) {
-    std::cout << kUsage;
-    return 0;
-  }
-  try {
-    return run(options);
-  } catch (const Error& e) {
-    std::cerr << "mlp_by_hand: " << e.what() << "\n";
-    return 1;
-  }
+  return example_cli::run_main("mlp_by_hand", kUsage, argc, argv, parse_options, run);
 }

@@ -115,20 +115,7 @@ std::shared_ptr<nn::Model> make_model(const std::string& style) {
   return std::make_shared<Mlp>();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse_options(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "mnist_mlp: " << e.what() << "\n" << kUsage;
-    return 2;
-  }
-  if (options.help) {
-    std::cout << kUsage;
-    return 0;
-  }
+int run(const Options& options) {
   if (options.skip_if_no_data && options.data.empty()) {
     const char* root = std::getenv("NABLA_DATA");
     if (root == nullptr || !std::filesystem::exists(std::filesystem::path(root) / "mnist")) {
@@ -136,45 +123,45 @@ int main(int argc, char** argv) {
       return 77;
     }
   }
-  try {
-    random::seed(options.seed);
-    auto [train, test] = options.data.empty() ? datasets::mnist::load_data()
-                                              : datasets::load_idx_folder(options.data);
-    Tensor x_train = train.x.reshape({-1, 784}).astype(float32) / 255.0f, y_train = train.y;
-    Tensor x_test = test.x.reshape({-1, 784}).astype(float32) / 255.0f, y_test = test.y;
+  random::seed(options.seed);
+  auto [train, test] =
+      options.data.empty() ? datasets::mnist::load_data() : datasets::load_idx_folder(options.data);
+  Tensor x_train = train.x.reshape({-1, 784}).astype(float32) / 255.0f, y_train = train.y;
+  Tensor x_test = test.x.reshape({-1, 784}).astype(float32) / 255.0f, y_test = test.y;
 
-    std::shared_ptr<nn::Model> model = make_model(options.style);
-    model->compile({.optimizer = options.optimizer,
-                    .loss = "sparse_categorical_crossentropy",
-                    .metrics = {"accuracy"}});
-    if (options.style == "subclass") (void)(*model)(x_train.slice(0, 0, 1));  // build, for summary
-    model->summary();
+  std::shared_ptr<nn::Model> model = make_model(options.style);
+  model->compile({.optimizer = options.optimizer,
+                  .loss = "sparse_categorical_crossentropy",
+                  .metrics = {"accuracy"}});
+  if (options.style == "subclass") (void)(*model)(x_train.slice(0, 0, 1));  // build, for summary
+  model->summary();
 
-    const auto start = std::chrono::steady_clock::now();
-    History history =
-        model->fit(x_train, y_train,
-                   {.batch_size = options.batch_size,
-                    .epochs = options.epochs,
-                    .validation_split = 0.1,
-                    .callbacks = {callbacks::EarlyStopping(
-                        {.monitor = "val_loss", .patience = 3, .restore_best_weights = true})}});
-    const double train_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto scores = model->evaluate(x_test, y_test, {.batch_size = 256});
-    std::cout << "test accuracy: " << scores["accuracy"] * 100 << "%, test loss: " << scores["loss"]
-              << "\n";
-    if (!options.plot.empty()) {
-      history.plot(options.plot);
-      std::cout << "wrote " << options.plot << "\n";
-    }
-    std::cout << "{\"example\": \"mnist_mlp\", \"style\": \"" << options.style
-              << "\", \"test_accuracy\": " << scores["accuracy"]
-              << ", \"test_loss\": " << scores["loss"]
-              << ", \"epochs\": " << history.epochs().size()
-              << ", \"train_seconds\": " << train_seconds << "}\n";
-    return 0;
-  } catch (const Error& e) {
-    std::cerr << "mnist_mlp: " << e.what() << "\n";
-    return 1;
+  const auto start = std::chrono::steady_clock::now();
+  History history =
+      model->fit(x_train, y_train,
+                 {.batch_size = options.batch_size,
+                  .epochs = options.epochs,
+                  .validation_split = 0.1,
+                  .callbacks = {callbacks::EarlyStopping(
+                      {.monitor = "val_loss", .patience = 3, .restore_best_weights = true})}});
+  const double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto scores = model->evaluate(x_test, y_test, {.batch_size = 256});
+  std::cout << "test accuracy: " << scores["accuracy"] * 100 << "%, test loss: " << scores["loss"]
+            << "\n";
+  if (!options.plot.empty()) {
+    history.plot(options.plot);
+    std::cout << "wrote " << options.plot << "\n";
   }
+  std::cout << "{\"example\": \"mnist_mlp\", \"style\": \"" << options.style
+            << "\", \"test_accuracy\": " << scores["accuracy"]
+            << ", \"test_loss\": " << scores["loss"] << ", \"epochs\": " << history.epochs().size()
+            << ", \"train_seconds\": " << train_seconds << "}\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return example_cli::run_main("mnist_mlp", kUsage, argc, argv, parse_options, run);
 }

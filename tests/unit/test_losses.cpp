@@ -13,8 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/tensor_test_util.hpp"
+
 namespace {
 using namespace nabla;
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 using namespace nabla::nn::losses;
 using Values = std::vector<double>;
 
@@ -52,22 +56,6 @@ double mean_of(const Values& v) {
   double s = 0.0;
   for (double x : v) s += x;
   return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-/// Runs f and expects an exception of type E whose message contains every part.
-template <class E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-    }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
 }
 
 // ---- references (per sample, rows of `width`) ----

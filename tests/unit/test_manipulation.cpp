@@ -7,8 +7,12 @@
 #include <nabla/nabla.hpp>
 #include <string>
 
+#include "unit/tensor_test_util.hpp"
+
 namespace {
 using namespace nabla;
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 
 /// Row-major double copy of a tensor: what the references compute on.
 struct Ref {
@@ -58,40 +62,6 @@ Tensor random_tensor(const Shape& shape, DType dtype = float32) {
   if (dtype == float32 || dtype == float64) return random::uniform(shape, -3.0, 3.0, dtype);
   if (dtype == bool_) return random::randint(0, 2, shape, int32).astype(bool_);
   return random::randint(-50, 50, shape, dtype);
-}
-
-Tensor reversed(const Tensor& t) {
-  const int64_t n = t.shape()[0];
-  return t.slice(0, n - 1, -n - 1, -1);
-}
-
-/// The same values as `x` in other layouts: transposed, every other element, negative stride.
-std::vector<std::pair<std::string, Tensor>> layouts(const Tensor& x) {
-  std::vector<std::pair<std::string, Tensor>> out{{"contiguous", x}};
-  if (x.ndim() >= 2) out.emplace_back("transposed", x.transpose().contiguous().transpose());
-  if (x.ndim() >= 1) {
-    Shape wide = x.shape();
-    wide.push_back(2);
-    out.emplace_back("step2", x.unsqueeze(-1).expand(wide).contiguous().select(-1, 0));
-    out.emplace_back("reversed", reversed(reversed(x).contiguous()));
-  }
-  for (size_t i = 1; i < out.size(); ++i) {
-    EXPECT_EQ(out[i].second.to_vector<double>(), x.to_vector<double>()) << out[i].first;
-  }
-  return out;
-}
-
-template <class Fn>
-void expect_error_mentions(Fn fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no exception";
-  } catch (const Error& e) {
-    for (const auto& piece : pieces) {
-      EXPECT_NE(std::string(e.what()).find(piece), std::string::npos)
-          << "'" << e.what() << "' lacks '" << piece << "'";
-    }
-  }
 }
 
 // ---- concatenate / stack ----
@@ -161,7 +131,7 @@ TEST(Manipulation, ConcatenatePromotesDtypes) {
 }
 
 TEST(Manipulation, ConcatenateErrors) {
-  expect_error_mentions(
+  expect_error(
       [] {
         (void)concatenate({zeros({2, 3}), zeros({3, 4})}, 0);
       },
@@ -193,11 +163,7 @@ TEST(Manipulation, StackAddsAnAxis) {
   }
   EXPECT_EQ(stack({zeros({0, 2}), zeros({0, 2})}, 1).shape(), (Shape{0, 2, 2}));
   EXPECT_EQ(stack({tensor(1.f), tensor(2.f)}).to_vector<float>(), (std::vector<float>{1, 2}));
-  expect_error_mentions(
-      [] {
-        (void)stack({zeros({2, 3}), zeros({2, 4})});
-      },
-      {"stack", "[2, 3]", "[2, 4]"});
+  expect_error([] { (void)stack({zeros({2, 3}), zeros({2, 4})}); }, {"stack", "[2, 3]", "[2, 4]"});
   EXPECT_THROW((void)stack({zeros({2, 3}), zeros({3, 2})}), ShapeError);
   EXPECT_THROW((void)stack({}), ValueError);
   EXPECT_THROW((void)stack({zeros({2}), zeros({2})}, 2), IndexError);
@@ -219,7 +185,7 @@ TEST(Manipulation, SplitIntoSectionsGivesViews) {
   const Tensor t = x.transpose();  // non-contiguous input
   EXPECT_EQ(split(t, 2, 0)[1].to_vector<int64_t>(), t.slice(0, 3, 6).to_vector<int64_t>());
   EXPECT_EQ(split(zeros({0, 3}), 4, 0).size(), 4u);
-  expect_error_mentions([&] { (void)split(x, 4, 1); }, {"split", "4", "6"});
+  expect_error([&] { (void)split(x, 4, 1); }, {"split", "4", "6"});
   EXPECT_THROW((void)split(x, 4, 1), ValueError);
   EXPECT_THROW((void)split(x, 0, 0), ValueError);
   EXPECT_THROW((void)split(x, 2, 2), IndexError);
@@ -298,8 +264,8 @@ TEST(Manipulation, TakeMatchesReference) {
 
 TEST(Manipulation, TakeErrors) {
   const Tensor x = zeros({3, 5});
-  expect_error_mentions([&] { (void)take(x, tensor({0, 5}), 1); }, {"take", "index 5", "size 5"});
-  expect_error_mentions([&] { (void)take(x, tensor({-4}), 0); }, {"take", "index -4", "size 3"});
+  expect_error([&] { (void)take(x, tensor({0, 5}), 1); }, {"take", "index 5", "size 5"});
+  expect_error([&] { (void)take(x, tensor({-4}), 0); }, {"take", "index -4", "size 3"});
   EXPECT_THROW((void)take(x, tensor({0, 5}), 1), IndexError);
   EXPECT_THROW((void)take(x, tensor({int64_t{-6}}), -1), IndexError);
   EXPECT_THROW((void)take(zeros({0, 2}), tensor({0}), 0), IndexError);
@@ -345,10 +311,9 @@ TEST(Manipulation, GatherMatchesReference) {
 
 TEST(Manipulation, GatherErrors) {
   const Tensor x = zeros({3, 4});
-  expect_error_mentions([&] { (void)gather(x, 1, tensor({{4}})); },
-                        {"gather", "index 4", "size 4"});
+  expect_error([&] { (void)gather(x, 1, tensor({{4}})); }, {"gather", "index 4", "size 4"});
   EXPECT_THROW((void)gather(x, 0, tensor({{-4}})), IndexError);
-  expect_error_mentions([&] { (void)gather(x, 1, tensor({0})); }, {"gather", "[1]", "[3, 4]"});
+  expect_error([&] { (void)gather(x, 1, tensor({0})); }, {"gather", "[1]", "[3, 4]"});
   EXPECT_THROW((void)gather(x, 1, tensor({0})), ShapeError);
   EXPECT_THROW((void)gather(x, 1, zeros({4, 1}, int64)), ShapeError);
   EXPECT_THROW((void)gather(x, 1, zeros({3, 1})), DTypeError);
@@ -367,7 +332,7 @@ TEST(Manipulation, OneHot) {
   EXPECT_EQ(one_hot(zeros({0}, int32), 4).shape(), (Shape{0, 4}));
   EXPECT_EQ(one_hot(zeros({2}, int64), 1, bool_).to_vector<bool>(),
             (std::vector<bool>{true, true}));
-  expect_error_mentions([&] { (void)one_hot(labels, 2); }, {"one_hot", "label 2", "2"});
+  expect_error([&] { (void)one_hot(labels, 2); }, {"one_hot", "label 2", "2"});
   EXPECT_THROW((void)one_hot(labels, 2), IndexError);
   EXPECT_THROW((void)one_hot(tensor({-1}), 3), IndexError);
   EXPECT_THROW((void)one_hot(tensor({0}), 0), IndexError);
@@ -438,9 +403,9 @@ TEST(Manipulation, PadMatchesReference) {
 
 TEST(Manipulation, PadErrors) {
   const Tensor x = zeros({2, 3});
-  expect_error_mentions([&] { (void)pad(x, {{0, 0}, {-1, 2}}); }, {"pad", "-1", "axis 1"});
+  expect_error([&] { (void)pad(x, {{0, 0}, {-1, 2}}); }, {"pad", "-1", "axis 1"});
   EXPECT_THROW((void)pad(x, {{0, 0}, {-1, 2}}), ValueError);
-  expect_error_mentions([&] { (void)pad(x, {{0, 0}, {1, 1}}, "wrap"); }, {"pad", "'wrap'"});
+  expect_error([&] { (void)pad(x, {{0, 0}, {1, 1}}, "wrap"); }, {"pad", "'wrap'"});
   EXPECT_THROW((void)pad(x, {{0, 0}, {1, 1}}, "wrap"), ValueError);
   EXPECT_THROW((void)pad(x, {{1, 1}}), ValueError);
   EXPECT_THROW((void)pad(zeros({0, 2}), {{1, 0}, {0, 0}}, "edge"), ValueError);
@@ -473,7 +438,7 @@ TEST(Manipulation, TileMatchesReference) {
   }
   EXPECT_EQ(tile(tensor(3.f), {2}).to_vector<float>(), (std::vector<float>{3, 3}));
   EXPECT_EQ(tile(zeros({0, 2}), {2, 2}).shape(), (Shape{0, 4}));
-  expect_error_mentions([&] { (void)tile(x, {2, -1}); }, {"tile", "[2, -1]"});
+  expect_error([&] { (void)tile(x, {2, -1}); }, {"tile", "[2, -1]"});
   EXPECT_THROW((void)tile(x, {2, -1}), ValueError);
 }
 

@@ -15,8 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/tensor_test_util.hpp"
+
 namespace {
 using namespace nabla;
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 using namespace nabla::nn::metrics;
 using Values = std::vector<double>;
 
@@ -25,21 +29,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 Tensor f64(const Values& v, const Shape& shape) { return from_vector(v, shape); }
 Tensor f32(const Values& v, const Shape& shape) { return from_vector(v, shape).astype(float32); }
 Tensor i64(const std::vector<int64_t>& v, const Shape& shape) { return from_vector(v, shape); }
-
-template <class E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-    }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 // ---- accuracies ----
 

@@ -16,9 +16,12 @@
 
 #include "ops/optimizer_updates.hpp"
 #include "optim/fused_updates.hpp"
+#include "unit/tensor_test_util.hpp"
 
 namespace {
 using namespace nabla;
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 using namespace nabla::optim;
 using Vec = std::vector<double>;
 
@@ -533,19 +536,6 @@ TEST(OptimizerRefTest, NamesAreCaseInsensitive) {
   OptimizerRef object = Adam({.learning_rate = 0.5});
   EXPECT_DOUBLE_EQ(object.get()->learning_rate(), 0.5);
   EXPECT_FALSE(OptimizerRef().defined());
-}
-
-template <class E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& fragment : fragments) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
-          << "'" << e.what() << "' lacks '" << fragment << "'";
-    }
-  }
 }
 
 TEST(OptimizerErrors, UnknownNameListsTheKnownOnes) {

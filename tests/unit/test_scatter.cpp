@@ -7,40 +7,12 @@
 #include <string>
 
 #include "ops/dispatch.hpp"
+#include "unit/tensor_test_util.hpp"
 
 namespace {
 using namespace nabla;
-
-/// The same values as `x` in other layouts: transposed, every other element, negative stride.
-std::vector<std::pair<std::string, Tensor>> layouts(const Tensor& x) {
-  std::vector<std::pair<std::string, Tensor>> out{{"contiguous", x}};
-  if (x.ndim() >= 2) out.emplace_back("transposed", x.transpose().contiguous().transpose());
-  if (x.ndim() >= 1 && x.numel() > 0) {
-    Shape wide = x.shape();
-    wide.push_back(2);
-    out.emplace_back("step2", x.unsqueeze(-1).expand(wide).contiguous().select(-1, 0));
-    const int64_t n = x.shape()[0];
-    const Tensor flipped = x.slice(0, n - 1, -n - 1, -1).contiguous();
-    out.emplace_back("reversed", flipped.slice(0, n - 1, -n - 1, -1));
-  }
-  for (size_t i = 1; i < out.size(); ++i) {
-    EXPECT_EQ(out[i].second.to_vector<double>(), x.to_vector<double>()) << out[i].first;
-  }
-  return out;
-}
-
-template <class Fn>
-void expect_error(Fn fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no exception";
-  } catch (const Error& e) {
-    for (const auto& piece : pieces) {
-      EXPECT_NE(std::string(e.what()).find(piece), std::string::npos)
-          << "'" << e.what() << "' lacks '" << piece << "'";
-    }
-  }
-}
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 
 /// Row-major offsets of `shape`.
 std::vector<int64_t> strides_of(const Shape& shape) { return contiguous_strides(shape); }

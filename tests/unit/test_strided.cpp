@@ -9,22 +9,12 @@
 #include <string>
 
 #include "ops/dispatch.hpp"
+#include "unit/tensor_test_util.hpp"
 
 namespace {
 using namespace nabla;
-
-template <class Fn>
-void expect_error(Fn fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no exception";
-  } catch (const Error& e) {
-    for (const auto& piece : pieces) {
-      EXPECT_NE(std::string(e.what()).find(piece), std::string::npos)
-          << "'" << e.what() << "' lacks '" << piece << "'";
-    }
-  }
-}
+using nabla::testing::expect_error;
+using nabla::testing::layouts;
 
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
