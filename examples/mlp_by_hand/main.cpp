@@ -123,7 +123,7 @@ Options parse_options(int argc, char** argv) {
 
 struct Split {
   Tensor images;   // [n, 784] float32 in [0, 1]
-  Tensor labels;   // [n] int32
+  Tensor labels;   // [n] uint8
   Tensor targets;  // [n, 10] float32 one-hot rows
 };
 

@@ -16,7 +16,7 @@ namespace {
 
 struct Split {
   Tensor images;  // [n, 784] float32 in [0, 1]
-  Tensor labels;  // [n] int32
+  Tensor labels;  // [n] uint8
 };
 
 Split load_split(const fs::path& dir, const std::string& prefix) {

@@ -38,29 +38,41 @@ NABLA_HOST_DEVICE constexpr bool is_nan(T x) {
   return false;
 }
 
-struct Neg {
+struct Neg {  // unsigned wraps around as NumPy's: -uint8(1) == 255
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
-    return -x;
+    return static_cast<T>(-x);
   }
 };
-struct Abs {
+struct Abs {  // unsigned: the identity
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
-    return x < T(0) ? -x : x;
+    if constexpr (std::is_unsigned_v<T>) {
+      return x;
+    } else {
+      return x < T(0) ? -x : x;
+    }
   }
 };
-struct Sign {  // NaN stays NaN (NumPy)
+struct Sign {  // NaN stays NaN (NumPy); unsigned: 0 or 1
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
     if (is_nan(x)) return x;
-    return static_cast<T>((T(0) < x) - (x < T(0)));
+    if constexpr (std::is_unsigned_v<T>) {
+      return static_cast<T>(x != T(0));
+    } else {
+      return static_cast<T>((T(0) < x) - (x < T(0)));
+    }
   }
 };
-struct Relu {  // relu(NaN) = NaN, as PyTorch
+struct Relu {  // relu(NaN) = NaN, as PyTorch; unsigned: the identity
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
-    return x < T(0) ? T(0) : x;
+    if constexpr (std::is_unsigned_v<T>) {
+      return x;
+    } else {
+      return x < T(0) ? T(0) : x;
+    }
   }
 };
 struct Square {
@@ -164,8 +176,10 @@ struct Pow {
     if constexpr (std::is_floating_point_v<T>) {
       return std::pow(base, exponent);
     } else {  // exact integer power by squaring; negative exponents give 0 unless |base| = 1
-      if (exponent < 0)
-        return base == 1 ? T(1) : (base == -1 ? (exponent % 2 ? T(-1) : T(1)) : T(0));
+      if constexpr (std::is_signed_v<T>) {
+        if (exponent < 0)
+          return base == 1 ? T(1) : (base == -1 ? (exponent % 2 ? T(-1) : T(1)) : T(0));
+      }
       T result = 1;
       for (T e = exponent, b = base; e > 0; e >>= 1, b *= b) {
         if (e & 1) result *= b;

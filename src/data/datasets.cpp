@@ -133,8 +133,8 @@ Split load_split(const fs::path& images_path, const fs::path& labels_path) {
               " should hold labels [n], got shape ", labels.shape());
   NABLA_CHECK(images.size(0) == labels.size(0), IOError, "datasets: ", images.size(0),
               " images in ", images_path, " but ", labels.size(0), " labels in ", labels_path);
-  // Images stay int32 (nabla's smallest integer dtype; Keras's are uint8); labels become int64,
-  // the index dtype of nabla's ops and losses.
+  // Images stay uint8, as Keras's; labels (uint8 on disk and in Keras) become int64, the index
+  // dtype of nabla's ops and losses.
   return {std::move(images), labels.astype(int64)};
 }
 

@@ -17,13 +17,12 @@ namespace {
 struct IdxType {
   unsigned char code;
   size_t size;  // bytes per element on disk
-  bool is_signed;
   DType dtype;
 };
+// Types narrower than their dtype (int8, int16) are widened on reading.
 constexpr IdxType kTypes[] = {
-    {0x08, 1, false, DType::Int32},  {0x09, 1, true, DType::Int32},
-    {0x0B, 2, true, DType::Int32},   {0x0C, 4, true, DType::Int32},
-    {0x0D, 4, true, DType::Float32}, {0x0E, 8, true, DType::Float64},
+    {0x08, 1, DType::UInt8}, {0x09, 1, DType::Int32},   {0x0B, 2, DType::Int32},
+    {0x0C, 4, DType::Int32}, {0x0D, 4, DType::Float32}, {0x0E, 8, DType::Float64},
 };
 // Deflate cannot expand data more than ~1032 times: a header claiming more than that for a
 // .gz file is corrupt, and is refused before anything is allocated.
@@ -107,8 +106,8 @@ Tensor read_idx(const std::filesystem::path& path) {
   Tensor t = Tensor::empty(shape, type->dtype);
   if (numel > 0 && type->size == t.itemsize()) {
     read_exact(f.get(), t.data_ptr(), bytes, "data");
-    io::swap_in_place(t.data_ptr(), type->size, numel);
-  } else if (numel > 0) {  // bytes and shorts widen to int32
+    if (type->size > 1) io::swap_in_place(t.data_ptr(), type->size, numel);
+  } else if (numel > 0) {  // signed bytes and shorts widen to int32
     std::vector<unsigned char> raw(bytes);
     read_exact(f.get(), raw.data(), bytes, "data");
     int32_t* out = t.data<int32_t>();
@@ -117,7 +116,7 @@ Tensor read_idx(const std::filesystem::path& path) {
       if (type->size == 2) {
         out[i] = static_cast<int16_t>(io::load_bytes<uint16_t>(p, true));
       } else {
-        out[i] = type->is_signed ? static_cast<int8_t>(*p) : *p;
+        out[i] = static_cast<int8_t>(*p);
       }
     }
   }

@@ -39,7 +39,9 @@ DiskType parse_descr(const std::string& descr) {
   const std::string code = descr.substr(1);
   if (code == "b1") {
     disk.dtype = DType::Bool;
-  } else if (code == "i1" || code == "u1" || code == "i2" || code == "u2" || code == "i4") {
+  } else if (code == "u1") {
+    disk.dtype = DType::UInt8;
+  } else if (code == "i1" || code == "i2" || code == "u2" || code == "i4") {
     disk.dtype = DType::Int32;  // widened exactly
   } else if (code == "u4" || code == "i8") {
     disk.dtype = DType::Int64;
@@ -53,7 +55,7 @@ DiskType parse_descr(const std::string& descr) {
   return disk;
 }
 
-// Narrow integers (int8/16, uint8/16/32) widened into the output tensor.
+// Narrow integers (int8/16, uint16/32) widened into the output tensor.
 template <class Out>
 void widen(const std::vector<unsigned char>& raw, const DiskType& disk, Out* out, int64_t n) {
   const unsigned char* p = raw.data();

@@ -2,6 +2,7 @@
 // {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } padded to 64 bytes. The parser
 // accepts exactly that dict (any key order, either quote style) and rejects everything else.
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -18,7 +19,8 @@ constexpr size_t kAlignment = 64;  // NumPy aligns the data to 64 bytes
 constexpr uint64_t kMaxHeaderSize = uint64_t{1} << 20;
 
 std::string_view descr_for(DType dtype) {
-  constexpr std::string_view descrs[] = {"|b1", "<i4", "<i8", "<f4", "<f8"};
+  constexpr std::string_view descrs[] = {"|b1", "|u1", "<i4", "<i8", "<f4", "<f8"};
+  static_assert(std::size(descrs) == kNumDTypes, "one descr per DType");
   return descrs[static_cast<int>(dtype)];
 }
 

@@ -12,7 +12,7 @@ std::optional<int64_t> first_out_of_range(const Tensor& index, int64_t low, int6
   std::optional<int64_t> bad;
   if (index.is_symbolic() || !index.device().is_cpu() || index.numel() == 0) return bad;
   visit_dtype(index.dtype(), [&]<class T>(T) {
-    if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+    if constexpr (!std::is_same_v<T, bool> && std::is_integral_v<T>) {
       // data_ptr() already includes the offset; walk_strided counts from the storage start
       const T* base = static_cast<const T*>(index.data_ptr()) - index.offset();
       walk_strided(index.layout(), [&](int64_t element) {
@@ -49,7 +49,7 @@ int64_t check_gather_index_shape(std::string_view op, const Shape& x, const Shap
 
 Tensor integer_indices(std::string_view op, const Tensor& indices) {
   NABLA_CHECK(is_integral(indices.dtype()), DTypeError, op,
-              ": indices must be int32 or int64, got ", indices.dtype());
+              ": indices must be uint8, int32 or int64, got ", indices.dtype());
   return indices.astype(int64);
 }
 

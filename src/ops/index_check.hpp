@@ -25,7 +25,7 @@ void check_integer_index(std::string_view op, const Tensor& index, DType require
 [[nodiscard]] int64_t check_gather_index_shape(std::string_view op, const Shape& x,
                                                const Shape& index, int64_t axis);
 
-/// `indices` as int64 for a core op; DTypeError unless int32 or int64.
+/// `indices` as int64 for a core op; DTypeError unless an integer dtype (uint8, int32, int64).
 [[nodiscard]] Tensor integer_indices(std::string_view op, const Tensor& indices);
 
 }  // namespace nabla

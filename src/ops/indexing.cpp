@@ -74,13 +74,15 @@ Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
 
 Tensor one_hot(const Tensor& labels, int64_t depth, DType dtype) {
   NABLA_CHECK(is_integral(labels.dtype()), DTypeError,
-              "one_hot: labels must be int32 or int64, got ", labels.dtype());
+              "one_hot: labels must be uint8, int32 or int64, got ", labels.dtype());
   NABLA_CHECK(depth >= 0, ValueError, "one_hot: depth must be non-negative, got ", depth);
   const std::optional<int64_t> bad = first_out_of_range(labels, 0, depth);
   NABLA_CHECK(!bad, IndexError, "one_hot: label ", bad.value_or(0), " is out of range [0, ", depth,
               ")");
   // A comparison against 0..depth-1 broadcast over a new last axis: no kernel of its own.
-  const Tensor classes = arange(int64_t{0}, depth, int64_t{1}, labels.dtype());
+  // Classes are at least int32: a uint8 range would wrap for depth > 256.
+  const Tensor classes =
+      arange(int64_t{0}, depth, int64_t{1}, promote_types(labels.dtype(), int32));
   return equal(unsqueeze(labels, -1), classes).astype(dtype);
 }
 

@@ -2,6 +2,8 @@
 // (seed, first counter) to the kernel, so results do not depend on the thread count.
 #include "nabla/ops/random.hpp"
 
+#include <limits>
+
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/manipulation.hpp"
 #include "ops/copy_into.hpp"
@@ -61,6 +63,15 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype) {
   NABLA_CHECK(low < high, ValueError, "randint: low (", low, ") must be below high (", high, ")");
   NABLA_CHECK(dtype != DType::Bool && !is_floating(dtype), DTypeError,
               "randint: expected an integer dtype, got ", dtype);
+  // As NumPy, a range the dtype cannot hold is an error rather than values wrapped around.
+  visit_dtype(dtype, [&]<class T>(T) {
+    if constexpr (std::is_integral_v<T>) {
+      const auto lowest = static_cast<int64_t>(std::numeric_limits<T>::lowest());
+      const auto highest = static_cast<int64_t>(std::numeric_limits<T>::max());
+      NABLA_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [", low, ", ", high,
+                  ") is out of bounds for ", dtype, " [", lowest, ", ", highest, "]");
+    }
+  });
   Attrs attrs = random_attrs(shape, dtype);
   attrs.set("low", low).set("high", high);
   return dispatch1(random_randint_op, {}, attrs);

@@ -37,7 +37,8 @@ int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& axes) {
   return n;
 }
 
-/// sum and prod: bool and ints accumulate in int64 (NumPy); floats keep their dtype.
+/// sum and prod: bool and ints accumulate in int64 (NumPy; uint8 would be uint64 there, which
+/// nabla lacks); floats keep their dtype.
 DType widened(DType t) { return is_floating(t) ? t : int64; }
 DType same(DType t) { return t; }
 

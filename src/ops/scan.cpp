@@ -12,7 +12,7 @@ namespace {
 std::vector<TensorSpec> cumsum_infer(const OpDef& op, std::span<const Tensor> in,
                                      const Attrs& attrs) {
   const Tensor& x = in[0];
-  // The public function widens bool/int32 to int64 first, so the kernel sees one dtype.
+  // The public function widens bool/uint8/int32 to int64 first, so the kernel sees one dtype.
   NABLA_CHECK(x.dtype() == int64 || is_floating(x.dtype()), DTypeError, op.name,
               ": expected int64 or a floating dtype, got ", x.dtype());
   (void)normalize_axis(attrs.get<int64_t>("axis"), x.ndim(), op.name);
@@ -36,7 +36,8 @@ NABLA_DEFINE_OP(cumsum_op, .name = "cumsum", .infer = &cumsum_infer, .vjp = &cum
 
 Tensor cumsum(const Tensor& x, int64_t axis) {
   axis = normalize_axis(axis, x.ndim(), "cumsum");
-  // NumPy: sums of bool and of integers narrower than int64 are int64.
+  // NumPy: sums of bool and of signed integers narrower than int64 are int64 (uint8: uint64,
+  // which nabla lacks).
   const DType dtype = is_floating(x.dtype()) ? x.dtype() : int64;
   return dispatch1(cumsum_op, {astype(x, dtype)}, Attrs{{"axis", axis}});
 }

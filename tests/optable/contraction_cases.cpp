@@ -93,5 +93,33 @@ NABLA_OP_CASES({
         "abik", int32, 0),
 });
 
+// uint8 rows: products and sums wrap modulo 256, as NumPy's uint8 matmul.
+OpCase wrapping_case(std::string name, std::vector<InputSpec> inputs, Run run,
+                     std::string ref_inputs, std::string ref_output) {
+  return OpCase{
+      std::move(name),
+      std::move(inputs),
+      std::move(run),
+      [=](const std::vector<Ref>& r) { return map(ein(ref_inputs, ref_output, r), &wrap_uint8); },
+      uint8,
+      0};
+}
+
+NABLA_OP_CASES({
+    wrapping_case("matmul_u8_wraps", {{{3, 4}, uint8, 0, 255}, {{4, 5}, uint8, 0, 255}}, run_matmul,
+                  "ij,jk", "ik"),
+    wrapping_case("matmul_u8_batched_wraps", {{{2, 3, 4}, uint8, 0, 255}, {{4, 2}, uint8, 0, 255}},
+                  run_matmul, "bij,jk", "bik"),
+    wrapping_case("dot_u8_vectors", {{{6}, uint8, 0, 255}, {{6}, uint8, 0, 255}}, run_dot, "i,i",
+                  ""),
+    wrapping_case(
+        "einsum_u8", {{{2, 3}, uint8, 0, 255}, {{3, 4}, uint8, 0, 255}},
+        [](const std::vector<Tensor>& x) { return einsum("ij,jk->ki", x); }, "ij,jk", "ki"),
+    contraction_case("matmul_u8_i32_promotes", {{{3, 4}, uint8, 0, 255}, {{4, 2}, int32, -9, 9}},
+                     run_matmul, "ij,jk", "ik", int32, 0),
+    contraction_case("matmul_u8_f32_promotes", {{{3, 4}, uint8, 0, 255}, {{4, 2}, float32}},
+                     run_matmul, "ij,jk", "ik", float32),
+});
+
 }  // namespace
 }  // namespace optable

@@ -1,4 +1,5 @@
 // Op-table rows for the elementwise family, casts and where.
+#include <algorithm>
 #include <cmath>
 
 #include "optable/op_table.hpp"
@@ -221,6 +222,188 @@ NABLA_OP_CASES({
            [](const std::vector<Tensor>& x) { return x[0].clone(); },
            [](const std::vector<Ref>& r) { return r[0]; },
            float64},
+});
+
+// uint8 rows: NumPy's unsigned semantics (arithmetic wraps modulo 256, abs is the identity, sign
+// is 0 or 1) and its promotions (uint8 + int32 -> int32, uint8 + float32 -> float32).
+const InputSpec kU8{kMatrix, uint8, 0, 255}, kSmallU8{kMatrix, uint8, 0, 3};
+
+double pow_mod_256(double base, double exponent) {
+  double result = 1;
+  for (int i = 0; i < static_cast<int>(exponent); ++i) result = wrap_uint8(result * base);
+  return result;
+}
+
+NABLA_OP_CASES({
+    unary_case(
+        "neg_u8_wraps", &neg, [](double x) { return wrap_uint8(-x); }, kU8, uint8, 0),
+    unary_case(
+        "abs_u8_identity", &abs, [](double x) { return x; }, kU8, uint8, 0),
+    unary_case(
+        "sign_u8", &sign, [](double x) { return double(x > 0); }, kSmallU8, uint8, 0),
+    unary_case(
+        "relu_u8_identity", &relu, [](double x) { return x; }, kU8, uint8, 0),
+    unary_case(
+        "square_u8_wraps", &square, [](double x) { return wrap_uint8(x * x); }, kU8, uint8, 0),
+    unary_case(
+        "exp_u8_promotes_f32", &exp, [](double x) { return std::exp(x); }, {kMatrix, uint8, 0, 5},
+        float32),
+    unary_case(
+        "sqrt_u8_promotes_f32", &sqrt, [](double x) { return std::sqrt(x); }, kU8, float32),
+    unary_case(
+        "logical_not_u8", &logical_not, [](double x) { return double(x == 0); }, kSmallU8, bool_),
+
+    binary_case(
+        "add_u8_wraps", &add, [](double a, double b) { return wrap_uint8(a + b); }, kU8, kU8, uint8,
+        0),
+    binary_case(
+        "sub_u8_wraps", &sub, [](double a, double b) { return wrap_uint8(a - b); }, kU8,
+        {{5}, uint8, 0, 255}, uint8, 0),
+    binary_case(
+        "mul_u8_wraps", &mul, [](double a, double b) { return wrap_uint8(a * b); }, kU8, kU8, uint8,
+        0),
+    binary_case(
+        "div_u8_true_division", &div, [](double a, double b) { return a / b; }, kU8,
+        {kMatrix, uint8, 1, 255}, float64, 1e-12),
+    binary_case("pow_u8_wraps", &pow, &pow_mod_256, kU8, {kMatrix, uint8, 0, 9}, uint8, 0),
+    binary_case(
+        "maximum_u8", &maximum, [](double a, double b) { return std::max(a, b); }, kU8,
+        {{1, 5}, uint8, 0, 255}, uint8, 0),
+    binary_case(
+        "minimum_u8", &minimum, [](double a, double b) { return std::min(a, b); }, kU8, kU8, uint8,
+        0),
+    binary_case(
+        "equal_u8", &equal, [](double a, double b) { return double(a == b); }, kSmallU8, kSmallU8,
+        bool_, 0),
+    binary_case(
+        "not_equal_u8", &not_equal, [](double a, double b) { return double(a != b); }, kSmallU8,
+        kSmallU8, bool_, 0),
+    binary_case(
+        "less_u8", &less, [](double a, double b) { return double(a < b); }, kSmallU8, kSmallU8,
+        bool_, 0),
+    binary_case(
+        "less_equal_u8", &less_equal, [](double a, double b) { return double(a <= b); }, kSmallU8,
+        kSmallU8, bool_, 0),
+    binary_case(
+        "greater_u8_i32", &greater, [](double a, double b) { return double(a > b); }, kU8,
+        {kMatrix, int32, -300, 300}, bool_, 0),
+    binary_case(
+        "greater_equal_u8", &greater_equal, [](double a, double b) { return double(a >= b); },
+        kSmallU8, kSmallU8, bool_, 0),
+    binary_case(
+        "logical_and_u8", &logical_and, [](double a, double b) { return double(a != 0 && b != 0); },
+        kSmallU8, kSmallU8, bool_, 0),
+    binary_case(
+        "logical_or_u8", &logical_or, [](double a, double b) { return double(a != 0 || b != 0); },
+        kSmallU8, kSmallU8, bool_, 0),
+    binary_case(
+        "add_u8_bool_stays_u8", &add, [](double a, double b) { return wrap_uint8(a + b); }, kU8,
+        {kMatrix, bool_}, uint8, 0),
+    binary_case(
+        "add_u8_i32_promotes_i32", &add, [](double a, double b) { return a + b; }, kU8,
+        {kMatrix, int32, -300, 300}, int32, 0),
+    binary_case(
+        "sub_u8_i64_promotes_i64", &sub, [](double a, double b) { return a - b; }, kU8,
+        {kMatrix, int64, -300, 300}, int64, 0),
+    binary_case(
+        "mul_u8_f32_promotes_f32", &mul, [](double a, double b) { return a * b; }, kU8, kF32,
+        float32),
+    binary_case(
+        "add_u8_f64_promotes_f64", &add, [](double a, double b) { return a + b; }, kU8, kF64,
+        float64, 1e-12),
+
+    OpCase{"u8_scalar_ops_stay_u8",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return (255 - x[0]) * 2 + 7; },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return wrap_uint8((255 - v) * 2 + 7); });
+           },
+           uint8,
+           0},
+    OpCase{"u8_over_float_scalar_is_float64",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return x[0] / 255.0; },
+           [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return v / 255.0; }); },
+           float64,
+           1e-12},
+    OpCase{"u8_astype_f32_over_255",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return x[0].astype(float32) / 255.0f; },
+           [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return v / 255.0; }); },
+           float32},
+    OpCase{"clip_u8",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return clip(x[0], 10, 200); },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return std::clamp(v, 10.0, 200.0); });
+           },
+           uint8,
+           0},
+    OpCase{"where_u8_scalar_other",
+           {{kMatrix, bool_}, kU8},
+           [](const std::vector<Tensor>& x) { return where(x[0], x[1], 7); },
+           [](const std::vector<Ref>& r) {
+             return zip(r[0], r[1], [](double c, double v) { return c != 0 ? v : 7.0; });
+           },
+           uint8,
+           0},
+    OpCase{
+        "astype_f32_to_u8_truncates",
+        {{kMatrix, float32, 0, 255.9}},
+        [](const std::vector<Tensor>& x) { return x[0].astype(uint8); },
+        [](const std::vector<Ref>& r) { return map(r[0], [](double v) { return std::trunc(v); }); },
+        uint8,
+        0},
+    OpCase{"astype_i32_to_u8_wraps",
+           {{kMatrix, int32, -1000, 1000}},
+           [](const std::vector<Tensor>& x) { return x[0].astype(uint8); },
+           [](const std::vector<Ref>& r) { return map(r[0], &wrap_uint8); },
+           uint8,
+           0},
+    OpCase{"astype_i64_to_u8_wraps",
+           {{kMatrix, int64, -1000, 1000}},
+           [](const std::vector<Tensor>& x) { return x[0].astype(uint8); },
+           [](const std::vector<Ref>& r) { return map(r[0], &wrap_uint8); },
+           uint8,
+           0},
+    OpCase{"astype_bool_to_u8",
+           {{kMatrix, bool_}},
+           [](const std::vector<Tensor>& x) { return x[0].astype(uint8); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           uint8,
+           0},
+    OpCase{"astype_u8_to_bool",
+           {kSmallU8},
+           [](const std::vector<Tensor>& x) { return x[0].astype(bool_); },
+           [](const std::vector<Ref>& r) {
+             return map(r[0], [](double v) { return double(v != 0); });
+           },
+           bool_,
+           0},
+    OpCase{"astype_u8_to_i32",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return x[0].astype(int32); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           int32,
+           0},
+    OpCase{"astype_u8_to_i64",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return x[0].astype(int64); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           int64,
+           0},
+    OpCase{"astype_u8_to_f64",
+           {kU8},
+           [](const std::vector<Tensor>& x) { return x[0].astype(float64); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           float64,
+           0},
+    OpCase{"clone_u8",
+           {{{3, 4, 5}, uint8, 0, 255}},
+           [](const std::vector<Tensor>& x) { return x[0].clone(); },
+           [](const std::vector<Ref>& r) { return r[0]; },
+           uint8,
+           0},
 });
 
 }  // namespace

@@ -247,5 +247,84 @@ NABLA_OP_CASES({
         [](const auto& r) { return cumsum_ref(r[0], 1); }, int64),
 });
 
+// uint8 rows: uint8 data through joining, indexing, padding, sorting and cumsum (-> int64), and
+// uint8 index tensors (converted to int64, as NumPy accepts any integer indices).
+const InputSpec kU8{{4, 5}, uint8, 0, 255};
+
+NABLA_OP_CASES({
+    row(
+        "concatenate_u8", {kU8, {{4, 3}, uint8, 0, 255}},
+        [](const auto& x) {
+          return concatenate({x[0], x[1]}, 1);
+        },
+        [](const auto& r) { return concatenate_ref(r[0], r[1], 1); }, uint8),
+    row(
+        "concatenate_u8_i32_promotes", {kU8, {{2, 5}, int32, -300, 300}},
+        [](const auto& x) {
+          return concatenate({x[0], x[1]}, 0);
+        },
+        [](const auto& r) { return concatenate_ref(r[0], r[1], 0); }, int32),
+    row(
+        "stack_u8", {kU8, kU8},
+        [](const auto& x) {
+          return stack({x[0], x[1]}, 0);
+        },
+        [](const auto& r) {
+          return build({2, 4, 5}, [&](const Index& i) { return at(r[i[0]], {i[1], i[2]}); });
+        },
+        uint8),
+    row(
+        "take_u8_data_u8_indices", {kU8, {{2, 3}, uint8, 0, 3}},
+        [](const auto& x) { return take(x[0], x[1], 0); },
+        [](const auto& r) { return take_ref(r[0], r[1], 0); }, uint8),
+    row(
+        "gather_u8_index", {kF32, {{3, 7}, uint8, 0, 4}},
+        [](const auto& x) { return gather(x[0], 1, x[1]); },
+        [](const auto& r) { return gather_ref(r[0], r[1], 1); }, float32),
+    row(
+        "one_hot_u8_labels_depth300", {{{3, 4}, uint8, 0, 255}},
+        [](const auto& x) { return one_hot(x[0], 300); },
+        [](const auto& r) {
+          return build({3, 4, 300}, [&](const Index& i) {
+            return at(r[0], {i[0], i[1]}) == static_cast<double>(i[2]) ? 1.0 : 0.0;
+          });
+        },
+        float32),
+    row(
+        "pad_constant_u8", {kU8},
+        [](const auto& x) {
+          return pad(x[0], {{1, 0}, {2, 1}}, "constant", 9);
+        },
+        [](const auto& r) {
+          return build({5, 8}, [&](const Index& i) {
+            const int64_t a = i[0] - 1, b = i[1] - 2;
+            return a >= 0 && b >= 0 && b < 5 ? at(r[0], {a, b}) : 9.0;
+          });
+        },
+        uint8),
+    row(
+        "repeat_u8", {kU8}, [](const auto& x) { return repeat(x[0], 2, 0); },
+        [](const auto& r) {
+          return build({8, 5}, [&](const Index& i) { return at(r[0], {i[0] / 2, i[1]}); });
+        },
+        uint8),
+    row(
+        "sort_u8_ties", {{{6, 7}, uint8, 0, 3}}, [](const auto& x) { return sort(x[0]); },
+        [](const auto& r) { return sort_last_ref(r[0], false, false); }, uint8),
+    row(
+        "argsort_u8_desc", {{{6, 7}, uint8, 0, 255}},
+        [](const auto& x) { return argsort(x[0], 1, true); },
+        [](const auto& r) { return sort_last_ref(r[0], true, true); }, int64),
+    row(
+        "cumsum_u8_widens_i64", {kU8}, [](const auto& x) { return cumsum(x[0], 1); },
+        [](const auto& r) { return cumsum_ref(r[0], 1); }, int64),
+    row(
+        "slice_reversed_u8", {kU8}, [](const auto& x) { return x[0].slice(1, -1, -6, -1); },
+        [](const auto& r) {
+          return build({4, 5}, [&](Index i) { return at(r[0], {i[0], 4 - i[1]}); });
+        },
+        uint8),
+});
+
 }  // namespace
 }  // namespace optable

@@ -37,6 +37,8 @@ std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
   return strides;
 }
 
+double wrap_uint8(double v) { return v - 256.0 * std::floor(v / 256.0); }
+
 Ref map(const Ref& x, const std::function<double(double)>& f) {
   Ref y = x;
   for (double& v : y.data) v = f(v);
@@ -109,6 +111,9 @@ namespace {
 using nabla::Tensor;
 
 Ref random_ref(const InputSpec& spec, std::mt19937_64& rng) {
+  if (nabla::is_unsigned(spec.dtype) && spec.low < 0) {
+    ADD_FAILURE() << spec.dtype << " input with low = " << spec.low << " < 0";
+  }
   Ref r;
   r.shape = spec.shape.dims();
   r.data.resize(static_cast<size_t>(r.numel()));
@@ -136,7 +141,9 @@ Tensor to_strided_tensor(const Ref& r, nabla::DType dtype) {
   const auto rank = static_cast<int64_t>(r.shape.size());
   if (rank == 0) return to_tensor(r, dtype);
   if (rank == 1) {
-    std::vector<double> doubled(r.data.size() * 2, -999.0);
+    // The gaps hold a value the op should never see (in range for uint8: no UB converting it).
+    const double gap = nabla::is_unsigned(dtype) ? 199.0 : -999.0;
+    std::vector<double> doubled(r.data.size() * 2, gap);
     for (size_t i = 0; i < r.data.size(); ++i) doubled[2 * i] = r.data[i];
     Tensor base = nabla::from_vector(doubled).astype(dtype);
     return base.slice(0, 0, static_cast<int64_t>(doubled.size()), 2);

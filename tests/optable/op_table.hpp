@@ -21,7 +21,9 @@ struct Ref {
 struct InputSpec {
   nabla::Shape shape;
   nabla::DType dtype = nabla::float32;
-  double low = -2.0;  // random values uniform in [low, high] (ints: integers in the range)
+  // Random values uniform in [low, high] (ints: integers in the range). uint8 needs low >= 0:
+  // converting a negative double to uint8 is undefined behaviour.
+  double low = -2.0;
   double high = 2.0;
 };
 
@@ -51,6 +53,8 @@ Ref zip(const Ref& a, const Ref& b, const std::function<double(double, double)>&
 /// Reduction over `axes` (normalised, empty = all) with init and a binary combiner.
 Ref reduce(const Ref& x, std::vector<int64_t> axes, bool keepdims, double init,
            const std::function<double(double, double)>& f);
+/// v modulo 256 in [0, 256): NumPy's uint8 arithmetic wraps around.
+double wrap_uint8(double v);
 /// Element at a multi-index / strides of a row-major shape.
 std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape);
 

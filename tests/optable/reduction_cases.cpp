@@ -144,5 +144,50 @@ NABLA_OP_CASES({
     arg_case("argmin_f64_middle", &argmin, false, kF64, 1, false),
 });
 
+// uint8 rows: sum and prod accumulate in int64 (NumPy gives uint64 on Linux; nabla has no uint64
+// and documents int64), max/min keep uint8, mean/var compute in float64.
+const InputSpec kU8{k3d, uint8, 0, 255};
+
+NABLA_OP_CASES({
+    reduce_case("sum_u8_widens_i64", wrap(&sum), &group_sum, kU8, {}, false, int64, 0),
+    reduce_case("sum_u8_middle_keepdims", wrap(&sum), &group_sum, kU8, {1}, true, int64, 0),
+    reduce_case(
+        "prod_u8_widens_i64", wrap(&prod),
+        [](const Group& g) {
+          return std::accumulate(g.begin(), g.end(), 1.0, std::multiplies<>());
+        },
+        {k3d, uint8, 0, 9}, {1}, false, int64, 0),
+    reduce_case(
+        "max_u8_last", wrap(&max),
+        [](const Group& g) { return *std::max_element(g.begin(), g.end()); }, kU8, {-1}, false,
+        uint8, 0),
+    reduce_case(
+        "min_u8_all", wrap(&min),
+        [](const Group& g) { return *std::min_element(g.begin(), g.end()); }, kU8, {}, false, uint8,
+        0),
+    reduce_case("mean_u8_promotes_f64", wrap(&mean), &group_mean, kU8, {0, 2}, false, float64,
+                1e-12),
+    reduce_case(
+        "var_u8_promotes_f64",
+        wrap([](const Tensor& x, const Axes& a, bool k) { return var(x, a, k); }),
+        [](const Group& g) { return group_var(g, 0); }, kU8, {1}, false, float64, 1e-12),
+    reduce_case("logsumexp_u8_f32", wrap(&logsumexp), &group_logsumexp, {k3d, uint8, 0, 30}, {-1},
+                false, float32),
+    reduce_case(
+        "any_u8_first", wrap(&any),
+        [](const Group& g) {
+          return double(std::any_of(g.begin(), g.end(), [](double v) { return v != 0; }));
+        },
+        {k3d, uint8, 0, 1}, {0}, false, bool_, 0),
+    reduce_case(
+        "all_u8_last", wrap(&all),
+        [](const Group& g) {
+          return double(std::all_of(g.begin(), g.end(), [](double v) { return v != 0; }));
+        },
+        {k3d, uint8, 0, 3}, {-1}, false, bool_, 0),
+    arg_case("argmax_u8_first_ties", &argmax, true, {k3d, uint8, 0, 2}, 0, false),
+    arg_case("argmin_u8_last_ties", &argmin, false, {k3d, uint8, 0, 2}, -1, true),
+});
+
 }  // namespace
 }  // namespace optable

@@ -151,5 +151,29 @@ NABLA_OP_CASES({
         [](const auto& r) { return write_window(r[0], kReversedSteps, r[1]); }, float64),
 });
 
+// uint8 rows: scatter sums wrap modulo 256 as NumPy's np.add.at on uint8; uint8 indices work.
+Ref wrapped(Ref r) { return map(r, &wrap_uint8); }
+
+NABLA_OP_CASES({
+    row(
+        "scatter_add_u8_wraps",
+        {{{4, 5}, uint8, 0, 255}, {{6, 5}, uint8, 0, 3}, {{6, 5}, uint8, 0, 255}},
+        [](const auto& x) { return scatter_add(x[0], 0, x[1], x[2]); },
+        [](const auto& r) { return wrapped(scatter_add_ref(r[0], r[1], r[2], 0)); }, uint8),
+    row(
+        "index_add_u8_wraps",
+        {{{4, 5}, uint8, 0, 255}, {{7}, int64, -5, 4}, {{4, 7}, uint8, 0, 255}},
+        [](const auto& x) { return index_add(x[0], 1, x[1], x[2]); },
+        [](const auto& r) { return wrapped(index_add_ref(r[0], r[1], r[2], 1)); }, uint8),
+    row(
+        "as_strided_u8", {{{3, 4}, uint8, 0, 255}},
+        [](const auto& x) { return strided_window(x[0], kTransposed); },
+        [](const auto& r) { return read_window(r[0], kTransposed); }, uint8),
+    row(
+        "as_strided_scatter_u8", {{{3, 5}, uint8, 0, 255}, {{2, 3}, uint8, 0, 255}},
+        [](const auto& x) { return strided_scatter(x[0], x[1], kReversedSteps); },
+        [](const auto& r) { return write_window(r[0], kReversedSteps, r[1]); }, uint8),
+});
+
 }  // namespace
 }  // namespace optable

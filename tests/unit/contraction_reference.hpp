@@ -22,14 +22,16 @@ struct Ref {
 
 inline Ref to_ref(const nabla::Tensor& t) { return {t.shape().dims(), t.to_vector<double>()}; }
 
-/// Random values of `dtype`: small integers for ints (exact products), 0/1 for bool, uniform in
-/// [-1, 1] for floats.
+/// Random values of `dtype`: small integers for ints (exact products; uint8 0..3, so that short
+/// sums of products stay below 256), 0/1 for bool, uniform in [-1, 1] for floats.
 inline nabla::Tensor random_tensor(const nabla::Shape& shape, nabla::DType dtype, uint32_t seed) {
   std::mt19937 gen(seed);
   std::vector<double> values(static_cast<size_t>(shape.numel()));
   for (double& v : values) {
     if (dtype == nabla::bool_) {
       v = static_cast<double>(std::uniform_int_distribution<int>(0, 1)(gen));
+    } else if (nabla::is_unsigned(dtype)) {
+      v = static_cast<double>(std::uniform_int_distribution<int>(0, 3)(gen));
     } else if (nabla::is_integral(dtype)) {
       v = static_cast<double>(std::uniform_int_distribution<int>(-4, 4)(gen));
     } else {

@@ -73,7 +73,7 @@ void check_matmul(const Tensor& a, const Tensor& b) {
   expect_close(c, matmul_ref(to_ref(a), to_ref(b), dtype == bool_), tolerance(dtype));
 }
 
-const DType kAllDTypes[] = {float32, float64, int32, int64, bool_};
+const DType kAllDTypes[] = {float32, float64, uint8, int32, int64, bool_};
 
 TEST(Matmul, MatchesTripleLoopForEveryDType) {
   for (DType dt : kAllDTypes) {

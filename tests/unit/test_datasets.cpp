@@ -152,8 +152,10 @@ void expect_fake(const std::pair<Split, Split>& loaded, const FakeDataset& fake)
   const auto& [train, test] = loaded;
   ASSERT_EQ(train.x.shape(), (Shape{5, 2, 3}));
   ASSERT_EQ(test.x.shape(), (Shape{3, 2, 3}));
-  EXPECT_EQ(train.x.dtype(), int32);  // nabla's smallest integer dtype (no uint8)
+  EXPECT_EQ(train.x.dtype(), uint8);  // as Keras
+  EXPECT_EQ(test.x.dtype(), uint8);
   EXPECT_EQ(train.y.dtype(), int64);
+  EXPECT_EQ(test.y.dtype(), int64);
   ASSERT_EQ(train.y.shape(), (Shape{5}));
   ASSERT_EQ(test.y.shape(), (Shape{3}));
   EXPECT_EQ(train.y.to_vector<int64_t>()[0], fake.tag % 10);
@@ -497,16 +499,17 @@ TEST_P(RealDatasets, LoadFromNablaDataWithKerasShapes) {
   auto [train, test] = c.load();
   ASSERT_EQ(train.x.shape(), (Shape{60000, 28, 28}));
   ASSERT_EQ(test.x.shape(), (Shape{10000, 28, 28}));
-  EXPECT_EQ(train.x.dtype(), int32);
+  EXPECT_EQ(train.x.dtype(), uint8);
+  EXPECT_EQ(test.x.dtype(), uint8);
   ASSERT_EQ(train.y.shape(), (Shape{60000}));
   ASSERT_EQ(test.y.shape(), (Shape{10000}));
   EXPECT_EQ(train.y.dtype(), int64);
   EXPECT_EQ(test.y.dtype(), int64);
   EXPECT_EQ(train.y.slice(0, 0, 10).to_vector<int64_t>(), c.first_train_labels);
   EXPECT_EQ(test.y.slice(0, 0, 10).to_vector<int64_t>(), c.first_test_labels);
-  EXPECT_EQ(sum(train.x[0].astype(int64)).item<int64_t>(), c.first_image_sum);
-  EXPECT_EQ(max(train.x).item<int32_t>(), 255);
-  EXPECT_EQ(min(train.x).item<int32_t>(), 0);
+  EXPECT_EQ(sum(train.x[0]).item<int64_t>(), c.first_image_sum);  // uint8 sums in int64
+  EXPECT_EQ(max(train.x).item<uint8_t>(), 255);
+  EXPECT_EQ(min(train.x).item<uint8_t>(), 0);
 }
 
 // The published md5 table checked against the real files: they are served over loopback and

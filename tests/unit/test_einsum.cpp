@@ -89,7 +89,7 @@ void run_case(const Case& c, DType dtype, bool transposed) {
 
 TEST(Einsum, MatchesBruteForceReference) {
   for (const Case& c : kCases) {
-    for (DType dt : {float32, float64, int32, int64, bool_}) run_case(c, dt, false);
+    for (DType dt : {float32, float64, uint8, int32, int64, bool_}) run_case(c, dt, false);
     run_case(c, float64, true);
     run_case(c, int32, true);
   }

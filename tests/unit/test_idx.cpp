@@ -84,7 +84,7 @@ TEST(Idx, ReadsEveryTypePlainAndGzipped) {
   };
   const std::vector<Case> cases = {
       {idx_file(0x08, {2, 3}, std::string("\x00\x01\x7f\x80\xc8\xff", 6)),
-       tensor({{0, 1, 127}, {128, 200, 255}})},
+       tensor<uint8_t>({{0, 1, 127}, {128, 200, 255}})},
       {idx_file(0x09, {4}, std::string("\x80\xff\x00\x7f", 4)), tensor({-128, -1, 0, 127})},
       {idx_file(0x0B, {2}, big_endian<int16_t>({-300, 30000})), tensor({-300, 30000})},
       {idx_file(0x0C, {3}, big_endian<int32_t>({-70000, 0, 2147483647})),
@@ -94,8 +94,8 @@ TEST(Idx, ReadsEveryTypePlainAndGzipped) {
       {idx_file(0x0E, {3}, big_endian<double>({0.1, -1e-300, 12345.678})),
        tensor({0.1, -1e-300, 12345.678})},
       {idx_file(0x08, {2, 2, 3}, std::string("abcdefghijkl")),
-       tensor({{{97, 98, 99}, {100, 101, 102}}, {{103, 104, 105}, {106, 107, 108}}})},
-      {idx_file(0x08, {0, 28}, ""), zeros({0, 28}, int32)},
+       tensor<uint8_t>({{{97, 98, 99}, {100, 101, 102}}, {{103, 104, 105}, {106, 107, 108}}})},
+      {idx_file(0x08, {0, 28}, ""), zeros({0, 28}, uint8)},
       {idx_file(0x0D, {}, big_endian<float>({7.f})), tensor(7.f)},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -111,9 +111,10 @@ TEST(Idx, ReadsEveryTypePlainAndGzipped) {
   write_bytes(dir / "big.gz", gzip(idx_file(0x08, {70000, 3}, pixels)));
   const Tensor big = load_idx(dir / "big.gz");
   ASSERT_EQ(big.shape(), (Shape{70000, 3}));
-  const auto values = big.to_vector<int32_t>();
+  ASSERT_EQ(big.dtype(), uint8);
+  const auto values = big.to_vector<uint8_t>();
   for (size_t i = 0; i < values.size(); i += 997)
-    EXPECT_EQ(values[i], static_cast<int32_t>((i * 7) & 0xff));
+    EXPECT_EQ(values[i], static_cast<uint8_t>((i * 7) & 0xff));
 }
 
 TEST(Idx, CorruptFilesRaiseIOError) {
@@ -186,7 +187,7 @@ std::string md5sum(const std::filesystem::path& path) {
 // The decompressed IDX bytes of `t` (ubyte data), for comparing with the published md5 sums.
 void write_ubyte_idx(const Tensor& t, const std::filesystem::path& path) {
   std::string data;
-  for (int32_t v : t.to_vector<int32_t>()) data += static_cast<char>(v);
+  for (uint8_t v : t.to_vector<uint8_t>()) data += static_cast<char>(v);
   std::vector<uint32_t> dims(t.shape().begin(), t.shape().end());
   write_bytes(path, idx_file(0x08, dims, data));
 }
@@ -201,9 +202,9 @@ TEST(Idx, LoadsTheMnistTestSet) {
   const Tensor images = load_idx(mnist / "t10k-images-idx3-ubyte.gz");
   const Tensor labels = load_idx(mnist / "t10k-labels-idx1-ubyte.gz");
   ASSERT_EQ(images.shape(), (Shape{10000, 28, 28}));
-  ASSERT_EQ(images.dtype(), int32);
+  ASSERT_EQ(images.dtype(), uint8);  // as Keras's mnist.load_data()
   ASSERT_EQ(labels.shape(), (Shape{10000}));
-  ASSERT_EQ(labels.dtype(), int32);
+  ASSERT_EQ(labels.dtype(), uint8);
   const auto pixels = images.to_vector<int32_t>();
   EXPECT_EQ(*std::min_element(pixels.begin(), pixels.end()), 0);
   EXPECT_EQ(*std::max_element(pixels.begin(), pixels.end()), 255);

@@ -55,6 +55,8 @@ std::vector<Tensor> sample_tensors() {
       zeros({2, 0, 3}, float64),
       zeros({0}, int32),
       nabla::testing::random_tensor({3, 1, 4, 2}, float32, 4),
+      nabla::testing::random_tensor({4, 6}, uint8, 5, 0, 256),
+      tensor(uint8_t{200}),
   };
 }
 
@@ -87,6 +89,10 @@ TEST(Npy, WritesNumpysHeaderLayout) {
   save_npy(dir / "h.npy", zeros({5}, bool_));
   EXPECT_NE(
       read_bytes(dir / "h.npy").find("{'descr': '|b1', 'fortran_order': False, 'shape': (5,), }"),
+      std::string::npos);
+  save_npy(dir / "h.npy", zeros({2}, uint8));
+  EXPECT_NE(
+      read_bytes(dir / "h.npy").find("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"),
       std::string::npos);
   save_npy(dir / "h.npy", tensor(int64_t{1}));
   EXPECT_NE(read_bytes(dir / "h.npy").find("'descr': '<i8', 'fortran_order': False, 'shape': ()"),
@@ -313,7 +319,7 @@ print('ok')
   expect_same(load("zero_d_i8"), tensor(int64_t{-7}));
   expect_same(load("empty"), zeros({0, 3}));
   expect_same(load("empty1"), zeros({0}, int64));
-  expect_same(load("u1"), tensor({0, 255, 7}));
+  expect_same(load("u1"), tensor<uint8_t>({0, 255, 7}));
   expect_same(load("i1"), tensor({-128, 127, 0}));
   expect_same(load("i2"), tensor({-32768, 32767}));
   expect_same(load("be_i2"), tensor({-2, 300}));

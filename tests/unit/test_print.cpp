@@ -62,6 +62,8 @@ TEST(Print, MatchesTheDocumentedForm) {
   EXPECT_EQ(repr(tensor(int64_t{-7})), "tensor(-7, dtype=int64)");
   EXPECT_EQ(repr(tensor(true)), "tensor(True, dtype=bool)");
   EXPECT_EQ(repr(tensor({1, 20, -300})), "tensor([   1,   20, -300], dtype=int32)");
+  EXPECT_EQ(repr(tensor<uint8_t>({0, 255, 7})), "tensor([  0, 255,   7], dtype=uint8)");
+  EXPECT_EQ(repr(tensor(uint8_t{9})), "tensor(9, dtype=uint8)");
   EXPECT_EQ(repr(tensor({true, false})), "tensor([ True, False], dtype=bool)");
   EXPECT_EQ(repr(tensor({1.5, 2.25, -0.125})), "tensor([ 1.5  ,  2.25 , -0.125], dtype=float64)");
   EXPECT_EQ(repr(tensor({1e-5, 1.5})), "tensor([1.0e-05, 1.5e+00], dtype=float64)");
@@ -112,6 +114,8 @@ TEST(Print, MatchesNumpyForIntegersAndBools) {
       nabla::testing::random_tensor({2, 3}, int32, 2, -5, 5), from_vector(flags, {2, 3, 4}),
       tensor({false, false}), tensor(int32_t{42}), tensor(false),
       arange(0, 5000).astype(int32),  // 1-D summarised
+      nabla::testing::random_tensor({4, 5}, uint8, 3, 0, 256), tensor(uint8_t{200}),
+      tensor<uint8_t>({7, 8}), arange(0, 3000).astype(uint8).reshape({30, 100}),  // summarised
   });
 }
 

@@ -25,9 +25,9 @@ struct Split {
 // NABLA_DATASETS_MIRROR (comma-separated base URLs) replaces the public mirrors: a file is then
 // fetched from <base>/<name>/<file>, e.g. a local server or an internal mirror.
 //
-// Images are int32 [n, 28, 28] with values 0..255: Keras gives uint8, but nabla has no 8-bit
-// integer dtype and int32 is its smallest integer type (convert with .astype(float32) / 255.0f).
-// Labels are int64 [n] with values 0..9.
+// Images are uint8 [n, 28, 28] with values 0..255, as Keras's (convert with
+// .astype(float32) / 255.0f). Labels are int64 [n] with values 0..9 (Keras gives uint8; int64 is
+// the index dtype of nabla's ops and losses).
 
 namespace mnist {
 /// MNIST digits: {train (60000 images), test (10000 images)}.

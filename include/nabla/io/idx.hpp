@@ -8,8 +8,9 @@
 
 namespace nabla {
 
-/// Reads an IDX file. Unsigned/signed byte, short and int data become int32 (ubyte pixels stay
-/// 0..255), float -> float32, double -> float64. The shape is the file's dimensions.
+/// Reads an IDX file. Unsigned bytes (MNIST's pixels and labels) become uint8; signed byte, short
+/// and int data become int32; float -> float32, double -> float64. The shape is the file's
+/// dimensions.
 [[nodiscard]] Tensor load_idx(const std::filesystem::path& path);
 
 }  // namespace nabla

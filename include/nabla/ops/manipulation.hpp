@@ -38,7 +38,7 @@ namespace nabla {
 [[nodiscard]] Tensor sort(const Tensor& x, int64_t axis = -1, bool descending = false);
 /// Indices (int64) that sort x along axis (stable).
 [[nodiscard]] Tensor argsort(const Tensor& x, int64_t axis = -1, bool descending = false);
-/// Running sum along axis (bool/int32 -> int64, as NumPy).
+/// Running sum along axis (bool/uint8/int32 -> int64, as NumPy; uint8 -> uint64 there).
 [[nodiscard]] Tensor cumsum(const Tensor& x, int64_t axis);
 /// PyTorch's scatter_add: a copy of x where, along `axis`, out[.., index[i,j,..], ..] +=
 /// src[i,j,..]. index (int32/int64, converted to int64) has x's rank and src's shape; outside

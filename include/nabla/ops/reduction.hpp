@@ -1,6 +1,7 @@
 // Reductions over any set of axes (empty axes = all), with keepdims. Negative axes allowed.
-// dtypes as NumPy: sum/prod of bool or int32 -> int64; mean/var/std of ints -> float64;
-// max/min keep the dtype; argmax/argmin -> int64; all/any -> bool.
+// dtypes as NumPy: sum/prod of bool, uint8 or int32 -> int64 (NumPy gives uint64 for uint8;
+// nabla has no uint64, and int64 holds any realistic sum of bytes); mean/var/std of ints ->
+// float64; max/min keep the dtype; argmax/argmin -> int64; all/any -> bool.
 #pragma once
 
 #include <vector>

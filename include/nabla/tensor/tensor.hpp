@@ -102,7 +102,9 @@ class Tensor {
   [[nodiscard]] Tensor clone() const;
   /// This tensor when already contiguous, else a contiguous copy.
   [[nodiscard]] Tensor contiguous() const;
-  /// Elements converted to `dtype` (a copy; this tensor when the dtype already matches).
+  /// Elements converted to `dtype` (a copy; this tensor when the dtype already matches). C++'s
+  /// conversions: integers wrap around (int32 -1 -> uint8 255), floats truncate toward zero; a
+  /// float outside the integer dtype's range (or NaN) is undefined, as NumPy's is arbitrary.
   [[nodiscard]] Tensor astype(DType dtype) const;
   /// Same data, new shape; one dimension may be -1. A view when contiguous, else a copy.
   [[nodiscard]] Tensor reshape(const Shape& shape) const;
