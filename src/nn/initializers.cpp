@@ -7,13 +7,13 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <functional>
 
 #include "nabla/ops/contraction.hpp"
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/random.hpp"
 #include "nabla/util/error.hpp"
+#include "nn/config_util.hpp"
 #include "ops/dispatch.hpp"
 
 namespace nabla {
@@ -323,30 +323,72 @@ namespace {
 struct Entry {
   const char* name;        // Keras's snake_case name
   const char* class_name;  // Keras's class name, also accepted
-  std::function<std::shared_ptr<Initializer>()> make;
+  /// Keras's from_config: the class's arguments from its config (missing keys: defaults).
+  std::shared_ptr<Initializer> (*from_config)(const nlohmann::json& config, std::string_view who);
 };
 
 template <class T>
-std::shared_ptr<Initializer> make_default() {
+std::shared_ptr<Initializer> seeded(const nlohmann::json& config, std::string_view who) {
+  return std::make_shared<T>(SeedOptions{.seed = detail::config_seed(config, who)});
+}
+
+template <class T>
+std::shared_ptr<Initializer> normal(const nlohmann::json& config, std::string_view who) {
+  const RandomNormalOptions defaults;
+  return std::make_shared<T>(
+      RandomNormalOptions{.mean = detail::config_get(config, "mean", defaults.mean, who),
+                          .stddev = detail::config_get(config, "stddev", defaults.stddev, who),
+                          .seed = detail::config_seed(config, who)});
+}
+
+std::shared_ptr<Initializer> uniform(const nlohmann::json& config, std::string_view who) {
+  const RandomUniformOptions defaults;
+  return std::make_shared<RandomUniform>(
+      RandomUniformOptions{.minval = detail::config_get(config, "minval", defaults.minval, who),
+                           .maxval = detail::config_get(config, "maxval", defaults.maxval, who),
+                           .seed = detail::config_seed(config, who)});
+}
+
+std::shared_ptr<Initializer> variance_scaling(const nlohmann::json& config, std::string_view who) {
+  const VarianceScalingOptions defaults;
+  return std::make_shared<VarianceScaling>(VarianceScalingOptions{
+      .scale = detail::config_get(config, "scale", defaults.scale, who),
+      .mode = detail::config_get(config, "mode", defaults.mode, who),
+      .distribution = detail::config_get(config, "distribution", defaults.distribution, who),
+      .seed = detail::config_seed(config, who)});
+}
+
+std::shared_ptr<Initializer> orthogonal(const nlohmann::json& config, std::string_view who) {
+  return std::make_shared<Orthogonal>(
+      OrthogonalOptions{.gain = detail::config_get(config, "gain", 1.0, who),
+                        .seed = detail::config_seed(config, who)});
+}
+
+template <class T>
+std::shared_ptr<Initializer> plain(const nlohmann::json&, std::string_view) {
   return std::make_shared<T>();
+}
+
+std::shared_ptr<Initializer> constant(const nlohmann::json& config, std::string_view who) {
+  return std::make_shared<Constant>(detail::config_get(config, "value", 0.0, who));
 }
 
 const std::array<Entry, 14>& entries() {
   static const std::array<Entry, 14> table{{
-      {"glorot_uniform", "GlorotUniform", &make_default<GlorotUniform>},
-      {"glorot_normal", "GlorotNormal", &make_default<GlorotNormal>},
-      {"he_normal", "HeNormal", &make_default<HeNormal>},
-      {"he_uniform", "HeUniform", &make_default<HeUniform>},
-      {"lecun_normal", "LecunNormal", &make_default<LecunNormal>},
-      {"lecun_uniform", "LecunUniform", &make_default<LecunUniform>},
-      {"random_normal", "RandomNormal", &make_default<RandomNormal>},
-      {"random_uniform", "RandomUniform", &make_default<RandomUniform>},
-      {"truncated_normal", "TruncatedNormal", &make_default<TruncatedNormal>},
-      {"variance_scaling", "VarianceScaling", &make_default<VarianceScaling>},
-      {"orthogonal", "Orthogonal", &make_default<Orthogonal>},
-      {"zeros", "Zeros", &make_default<Zeros>},
-      {"ones", "Ones", &make_default<Ones>},
-      {"constant", "Constant", &make_default<Constant>},
+      {"glorot_uniform", "GlorotUniform", &seeded<GlorotUniform>},
+      {"glorot_normal", "GlorotNormal", &seeded<GlorotNormal>},
+      {"he_normal", "HeNormal", &seeded<HeNormal>},
+      {"he_uniform", "HeUniform", &seeded<HeUniform>},
+      {"lecun_normal", "LecunNormal", &seeded<LecunNormal>},
+      {"lecun_uniform", "LecunUniform", &seeded<LecunUniform>},
+      {"random_normal", "RandomNormal", &normal<RandomNormal>},
+      {"random_uniform", "RandomUniform", &uniform},
+      {"truncated_normal", "TruncatedNormal", &normal<TruncatedNormal>},
+      {"variance_scaling", "VarianceScaling", &variance_scaling},
+      {"orthogonal", "Orthogonal", &orthogonal},
+      {"zeros", "Zeros", &plain<Zeros>},
+      {"ones", "Ones", &plain<Ones>},
+      {"constant", "Constant", &constant},
   }};
   return table;
 }
@@ -361,17 +403,22 @@ std::string canonical(const std::string& name) {
   return name;
 }
 
-std::shared_ptr<Initializer> from_name(const std::string& name) {
+const Entry& find_entry(const std::string& name) {
   const std::string key = canonical(name);
   for (const Entry& entry : entries()) {
-    if (key == entry.name || key == entry.class_name) return entry.make();
+    if (key == entry.name || key == entry.class_name) return entry;
   }
   std::string known;
   for (const Entry& entry : entries())
     known += (known.empty() ? "" : ", ") + std::string(entry.name);
   NABLA_CHECK(false, ValueError, "initializers: unknown initializer '", name,
               "'; expected one of: ", known);
-  return nullptr;
+  return entries()[0];
+}
+
+std::shared_ptr<Initializer> from_name(const std::string& name) {
+  const Entry& entry = find_entry(name);
+  return entry.from_config(nlohmann::json::object(), entry.class_name);
 }
 
 }  // namespace
@@ -383,6 +430,31 @@ std::vector<std::string> names() {
   std::vector<std::string> out;
   for (const Entry& entry : entries()) out.emplace_back(entry.name);
   return out;
+}
+
+nlohmann::json serialize(const InitializerRef& initializer) {
+  NABLA_CHECK(initializer.defined(), ValueError, "initializers.serialize: no initializer");
+  const Initializer& init = *initializer.get();
+  // A custom initializer keeps its own name: deserialize() then says it does not know it.
+  std::string class_name = init.name();
+  for (const Entry& entry : entries()) {
+    if (class_name == entry.name) class_name = entry.class_name;
+  }
+  return {{"module", "keras.initializers"},
+          {"class_name", class_name},
+          {"config", init.get_config()},
+          {"registered_name", nullptr}};
+}
+
+std::shared_ptr<Initializer> deserialize(const nlohmann::json& serialized) {
+  if (serialized.is_string()) return from_name(serialized.get<std::string>());
+  constexpr std::string_view who = "initializers.deserialize";
+  detail::check_config_object(serialized, who);
+  const auto class_name = detail::config_require<std::string>(serialized, "class_name", who);
+  const Entry& entry = find_entry(class_name);
+  const auto config = serialized.value("config", nlohmann::json::object());
+  detail::check_config_object(config, std::string(entry.class_name) + ".from_config");
+  return entry.from_config(config, std::string(entry.class_name) + ".from_config");
 }
 
 }  // namespace nabla::nn::initializers

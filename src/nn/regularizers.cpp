@@ -6,6 +6,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/util/error.hpp"
+#include "nn/config_util.hpp"
 
 namespace nabla::nn::regularizers {
 namespace {
@@ -65,5 +66,45 @@ std::shared_ptr<Regularizer> from_name(const std::string& name) {
 
 RegularizerRef::RegularizerRef(const char* name) : ptr_(from_name(name)) {}
 RegularizerRef::RegularizerRef(const std::string& name) : ptr_(from_name(name)) {}
+
+nlohmann::json serialize(const RegularizerRef& regularizer) {
+  if (!regularizer.defined()) return nullptr;
+  const Regularizer& reg = *regularizer.get();
+  // A custom regularizer keeps its own name: deserialize() then says it does not know it.
+  const std::string name = reg.name();
+  const std::string class_name = name == "l1"      ? "L1"
+                                 : name == "l2"    ? "L2"
+                                 : name == "l1_l2" ? "L1L2"
+                                                   : name;
+  return {{"module", "keras.regularizers"},
+          {"class_name", class_name},
+          {"config", reg.get_config()},
+          {"registered_name", nullptr}};
+}
+
+RegularizerRef deserialize(const nlohmann::json& serialized) {
+  if (serialized.is_null()) return {};
+  if (serialized.is_string()) return from_name(serialized.get<std::string>());
+  constexpr std::string_view who = "regularizers.deserialize";
+  detail::check_config_object(serialized, who);
+  const auto class_name = detail::config_require<std::string>(serialized, "class_name", who);
+  const auto config = serialized.value("config", nlohmann::json::object());
+  const std::string from_config = class_name + ".from_config";
+  detail::check_config_object(config, from_config);
+  // Keras's from_config: missing keys take the class's defaults.
+  if (class_name == "L1" || class_name == "l1") {
+    return L1(detail::config_get(config, "l1", L1Options{}.l1, from_config));
+  }
+  if (class_name == "L2" || class_name == "l2") {
+    return L2(detail::config_get(config, "l2", L2Options{}.l2, from_config));
+  }
+  if (class_name == "L1L2" || class_name == "l1_l2") {
+    return L1L2({.l1 = detail::config_get(config, "l1", L1L2Options{}.l1, from_config),
+                 .l2 = detail::config_get(config, "l2", L1L2Options{}.l2, from_config)});
+  }
+  NABLA_CHECK(false, ValueError, "regularizers: unknown regularizer '", class_name,
+              "'; expected one of: L1, L2, L1L2");
+  return {};
+}
 
 }  // namespace nabla::nn::regularizers

@@ -1,7 +1,9 @@
 // run_layer_test: the one check every layer goes through (design.md §5.7): build and call on a
 // random batch, output shape, weight counts, symbolic shape inference equal to the eager shape,
-// the layer in a functional graph giving the same result, config as JSON, and one training step
-// that changes every trainable weight.
+// the layer in a functional graph giving the same result, config as JSON and its round trip
+// through the layer registry (Keras's from_config), and one training step that changes every
+// trainable weight. Multi-input layers (merge layers) give `input_shapes` instead of
+// `input_shape`.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,61 +14,118 @@
 namespace layer_test {
 
 struct LayerTestSpec {
-  nabla::Shape input_shape;            // one sample's shape (the batch dimension is added)
+  nabla::Shape input_shape = {};       // one sample's shape (the batch dimension is added)
   nabla::Shape expected_output_shape;  // one sample's output shape
   size_t trainable_weights = 0;
   size_t non_trainable_weights = 0;
   int64_t batch = 4;
   bool deterministic = true;  // inference output identical on a second call
+  /// Multi-input layers: one sample shape per input (input_shape is then unused); the layer is
+  /// called on the list.
+  std::vector<nabla::Shape> input_shapes = {};
+  /// from_config(get_config()) rebuilds an equal layer. Off for layers whose config cannot hold
+  /// them (Lambda's C++ function): from_config must then throw a ValueError.
+  bool config_round_trip = true;
 };
 
 template <class MakeLayer>
 void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
   using namespace nabla;
-  std::vector<int64_t> in_dims{spec.batch}, out_dims{spec.batch};
-  in_dims.insert(in_dims.end(), spec.input_shape.begin(), spec.input_shape.end());
-  out_dims.insert(out_dims.end(), spec.expected_output_shape.begin(),
-                  spec.expected_output_shape.end());
-  const Tensor x = random::normal(Shape(in_dims));
+  const bool multi = !spec.input_shapes.empty();
+  const std::vector<Shape> sample_shapes =
+      multi ? spec.input_shapes : std::vector<Shape>{spec.input_shape};
+  auto batched = [&](const Shape& sample) {
+    std::vector<int64_t> dims{spec.batch};
+    dims.insert(dims.end(), sample.begin(), sample.end());
+    return Shape(std::move(dims));
+  };
+  std::vector<Tensor> xs;
+  for (const Shape& s : sample_shapes) xs.push_back(random::normal(batched(s)));
+  const Shape out_shape = batched(spec.expected_output_shape);
+  // A layer (or model) applied to the inputs: the one tensor, or the list.
+  auto apply = [multi](nn::Layer& l, const std::vector<Tensor>& inputs, bool training) {
+    return multi ? l(inputs, training).at(0) : l(inputs[0], training);
+  };
+  auto values = [](const Tensor& t) { return t.template to_vector<float>(); };
 
   // Eager build and call.
   auto layer = make_layer();
-  const Tensor y = layer(x, false);
-  EXPECT_EQ(y.shape(), Shape(out_dims)) << layer.name();
+  const Tensor y = apply(layer, xs, false);
+  EXPECT_EQ(y.shape(), out_shape) << layer.name();
   EXPECT_TRUE(layer.built());
   EXPECT_EQ(layer.trainable_weights().size(), spec.trainable_weights) << layer.name();
   EXPECT_EQ(layer.non_trainable_weights().size(), spec.non_trainable_weights) << layer.name();
   if (spec.deterministic) {
-    EXPECT_EQ(layer(x, false).template to_vector<float>(), y.template to_vector<float>());
+    EXPECT_EQ(values(apply(layer, xs, false)), values(y));
   }
 
   // Symbolic shape inference agrees with the eager result; in a functional model the layer
   // computes the same thing.
-  Tensor in = nn::Input(spec.input_shape);
-  Tensor out = layer(in);
+  std::vector<Tensor> ins;
+  for (const Shape& s : sample_shapes) ins.push_back(nn::Input(s));
+  const Tensor out = apply(layer, ins, false);
   EXPECT_EQ(out.shape()[-1], y.shape()[-1]);
   EXPECT_EQ(out.ndim(), y.ndim());
-  nn::Model functional(in, out);
+  nn::Model functional(ins, {out});
   if (spec.deterministic) {
-    EXPECT_EQ(functional.predict(x).template to_vector<float>(), y.template to_vector<float>());
+    // predict() takes one input; a multi-input model is called on the list.
+    const Tensor predicted =
+        multi ? functional.call_multiple(xs, false).at(0) : functional.predict(xs[0]);
+    EXPECT_EQ(values(predicted), values(y));
   }
 
   // Config: Keras's base keys, and valid JSON.
   const auto config = layer.get_config();
   EXPECT_EQ(config.at("name"), layer.name());
   EXPECT_TRUE(config.contains("trainable"));
-  EXPECT_EQ(nlohmann::json::parse(config.dump()), config);
+  const auto reparsed = nlohmann::json::parse(config.dump());
+  EXPECT_EQ(reparsed, config);
 
-  // One training step in a fresh Sequential changes every trainable weight.
+  // Round trip (Keras's from_config, from the JSON text a model file holds): an equal config,
+  // name included as Keras keeps it, and with the same weights the same output.
+  if (spec.config_round_trip) {
+    const std::shared_ptr<nn::Layer> rebuilt = nn::layer_from_config(layer.class_name(), reparsed);
+    EXPECT_EQ(rebuilt->class_name(), layer.class_name());
+    EXPECT_EQ(rebuilt->get_config(), config) << "rebuilt: " << rebuilt->get_config().dump(2);
+    EXPECT_FALSE(rebuilt->is_same_layer(layer));
+    EXPECT_FALSE(rebuilt->built());
+    (void)apply(*rebuilt, xs, false);  // builds it
+    rebuilt->set_weights(layer.get_weights());
+    if (spec.deterministic) {
+      EXPECT_EQ(values(apply(*rebuilt, xs, false)), values(y));
+    }
+  } else {
+    EXPECT_THROW((void)nn::layer_from_config(layer.class_name(), reparsed), ValueError);
+  }
+
+  // One training step on a fresh layer changes every trainable weight.
   auto fresh = make_layer();
-  auto model = nn::Sequential({nn::Input(spec.input_shape), fresh});
-  model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "mse"});
-  const std::vector<Tensor> before = model.get_weights();
-  const auto logs = model.train_on_batch(x, random::normal(Shape(out_dims)));
-  EXPECT_TRUE(std::isfinite(logs.at("loss")));
-  const std::vector<Tensor> after = model.get_weights();
+  const Tensor target = random::normal(out_shape);
+  std::vector<Tensor> before, after;
+  if (!multi) {
+    auto model = nn::Sequential({nn::Input(spec.input_shape), fresh});
+    model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "mse"});
+    before = model.get_weights();
+    const auto logs = model.train_on_batch(xs[0], target);
+    EXPECT_TRUE(std::isfinite(logs.at("loss")));
+    after = model.get_weights();
+  } else {
+    // Model::train_on_batch takes one x: the step is spelt out for a list of inputs.
+    std::vector<Tensor> fresh_ins;
+    for (const Shape& s : sample_shapes) fresh_ins.push_back(nn::Input(s));
+    nn::Model model(fresh_ins, {apply(fresh, fresh_ins, false)});
+    before = model.get_weights();
+    EnableGradGuard grad_mode;
+    const Tensor loss = mean(square(model.call_multiple(xs, true).at(0) - target));
+    EXPECT_TRUE(std::isfinite(loss.item<double>()));
+    const std::vector<Tensor> weights = model.trainable_weights();
+    if (!weights.empty()) {
+      optim::SGD({.learning_rate = 0.1}).apply_gradients(autograd::grad({loss}, weights), weights);
+    }
+    after = model.get_weights();
+  }
   for (size_t i = 0; i < spec.trainable_weights; ++i) {
-    EXPECT_NE(before[i].template to_vector<float>(), after[i].template to_vector<float>())
+    EXPECT_NE(values(before[i]), values(after[i]))
         << fresh.name() << " weight " << i << " did not change in a training step";
   }
 }

@@ -221,4 +221,12 @@ class InitializerRef {
 /// The snake_case names InitializerRef accepts (aliases and class names not included).
 [[nodiscard]] std::vector<std::string> names();
 
+/// Keras's serialized form, as layers' get_config() holds it: {"module": "keras.initializers",
+/// "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}.
+[[nodiscard]] nlohmann::json serialize(const InitializerRef& initializer);
+/// The initializer a serialize() result describes (Keras's from_config: missing config keys take
+/// their defaults); a name string is also accepted. A class nabla does not know (a custom
+/// initializer) is a ValueError.
+[[nodiscard]] std::shared_ptr<Initializer> deserialize(const nlohmann::json& serialized);
+
 }  // namespace nabla::nn::initializers

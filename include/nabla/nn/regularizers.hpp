@@ -92,4 +92,11 @@ class RegularizerRef {
   std::shared_ptr<Regularizer> ptr_;
 };
 
+/// Keras's serialized form, as layers' get_config() holds it: {"module": "keras.regularizers",
+/// "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null}; null for no regularizer.
+[[nodiscard]] nlohmann::json serialize(const RegularizerRef& regularizer);
+/// The regularizer a serialize() result describes (null: none; a name string is also accepted).
+/// A class nabla does not know (a custom regularizer) is a ValueError.
+[[nodiscard]] RegularizerRef deserialize(const nlohmann::json& serialized);
+
 }  // namespace nabla::nn::regularizers

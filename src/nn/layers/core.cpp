@@ -2,13 +2,46 @@
 #include "nabla/nn/layers/core.hpp"
 
 #include "nabla/nn/activations.hpp"
+#include "nabla/nn/layer_registry.hpp"
 #include "nabla/ops/contraction.hpp"
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/random.hpp"
 #include "nabla/ops/view.hpp"
+#include "nn/config_util.hpp"
 
 namespace nabla::nn {
+namespace {
+
+/// The "activation" of a config: a Keras name ("relu"; Keras 3 also writes
+/// {"class_name": "function", "config": "relu"}). A C++ callable was saved as "custom" and
+/// cannot be rebuilt.
+ActivationArg activation_from_config(const nlohmann::json& config, std::string_view who,
+                                     bool required) {
+  const auto it = config.find("activation");
+  NABLA_CHECK(it != config.end() || !required, ValueError, who,
+              ": the config has no 'activation' key");
+  if (it == config.end() || it->is_null()) return {};
+  const nlohmann::json& name = it->is_object() && it->contains("config") ? it->at("config") : *it;
+  NABLA_CHECK(name.is_string(), ValueError, who,
+              ": config key 'activation' must be an activation name, got ", it->dump());
+  NABLA_CHECK(name != "custom", ValueError, who,
+              ": the layer's activation is a C++ callable, which a config cannot hold; rebuild "
+              "the layer in code");
+  return name.get<std::string>();
+}
+
+/// Keys nabla has no feature for: accepted when null (Keras's default), else an error.
+void check_unsupported_null(const nlohmann::json& config, std::initializer_list<const char*> keys,
+                            std::string_view who) {
+  for (const char* key : keys) {
+    const auto it = config.find(key);
+    NABLA_CHECK(it == config.end() || it->is_null(), ValueError, who, ": '", key,
+                "' is not supported by nabla, got ", it->dump());
+  }
+}
+
+}  // namespace
 
 ActivationArg::ActivationArg(const char* name) : ActivationArg(std::string(name)) {}
 ActivationArg::ActivationArg(const std::string& name)
@@ -43,9 +76,33 @@ nlohmann::json Dense::get_config() const {
   config["units"] = units_;
   config["activation"] = options_.activation.name();
   config["use_bias"] = options_.use_bias;
-  config["kernel_initializer"] = options_.kernel_initializer.get()->get_config();
-  config["bias_initializer"] = options_.bias_initializer.get()->get_config();
+  config["kernel_initializer"] = initializers::serialize(options_.kernel_initializer);
+  config["bias_initializer"] = initializers::serialize(options_.bias_initializer);
+  config["kernel_regularizer"] = regularizers::serialize(options_.kernel_regularizer);
+  config["bias_regularizer"] = regularizers::serialize(options_.bias_regularizer);
+  config["kernel_constraint"] = nullptr;  // nabla has no weight constraints
+  config["bias_constraint"] = nullptr;
   return config;
+}
+
+Dense Dense::from_config(const nlohmann::json& config) {
+  constexpr std::string_view who = "Dense.from_config";
+  detail::check_config_object(config, who);
+  check_unsupported_null(config, {"kernel_constraint", "bias_constraint", "activity_regularizer"},
+                         who);
+  DenseOptions options{.activation = activation_from_config(config, who, false),
+                       .use_bias = detail::config_get(config, "use_bias", true, who)};
+  for (auto [key, target] : {std::pair{"kernel_initializer", &options.kernel_initializer},
+                             std::pair{"bias_initializer", &options.bias_initializer}}) {
+    if (config.contains(key)) *target = initializers::deserialize(config.at(key));
+  }
+  for (auto [key, target] : {std::pair{"kernel_regularizer", &options.kernel_regularizer},
+                             std::pair{"bias_regularizer", &options.bias_regularizer}}) {
+    if (config.contains(key)) *target = regularizers::deserialize(config.at(key));
+  }
+  Dense layer(detail::config_require<int64_t>(config, "units", who), std::move(options));
+  apply_base_config(layer, config);
+  return layer;
 }
 
 Activation::Activation(ActivationArg activation)
@@ -57,6 +114,14 @@ nlohmann::json Activation::get_config() const {
   nlohmann::json config = Layer::get_config();
   config["activation"] = activation_.name();
   return config;
+}
+
+Activation Activation::from_config(const nlohmann::json& config) {
+  constexpr std::string_view who = "Activation.from_config";
+  detail::check_config_object(config, who);
+  Activation layer(activation_from_config(config, who, true));
+  apply_base_config(layer, config);
+  return layer;
 }
 
 Dropout::Dropout(double rate, DropoutOptions options)
@@ -89,11 +154,43 @@ nlohmann::json Dropout::get_config() const {
   return config;
 }
 
+Dropout Dropout::from_config(const nlohmann::json& config) {
+  constexpr std::string_view who = "Dropout.from_config";
+  detail::check_config_object(config, who);
+  DropoutOptions options;
+  const auto noise_shape = config.find("noise_shape");
+  if (noise_shape != config.end() && !noise_shape->is_null()) {
+    NABLA_CHECK(noise_shape->is_array(), ValueError, who,
+                ": config key 'noise_shape' must be null or a list, got ", noise_shape->dump());
+    for (const auto& d : *noise_shape) {  // Keras writes None (null) where nabla has -1
+      options.noise_shape.push_back(
+          d.is_null() ? -1 : detail::config_as<int64_t>(d, who, "noise_shape"));
+    }
+  }
+  // "seed" is not read: nabla's dropout draws from the global random state (nabla::random::seed).
+  Dropout layer(detail::config_require<double>(config, "rate", who), std::move(options));
+  apply_base_config(layer, config);
+  return layer;
+}
+
 Flatten::Flatten() : ClonableLayer<Flatten>("flatten") {}
 
 Tensor Flatten::call(const Tensor& x, bool) {
   NABLA_CHECK(x.ndim() >= 1, ShapeError, name(), " (Flatten): needs a batch dimension");
   return x.reshape({x.shape()[0], -1});
+}
+
+Flatten Flatten::from_config(const nlohmann::json& config) {
+  constexpr std::string_view who = "Flatten.from_config";
+  detail::check_config_object(config, who);
+  const auto data_format = config.find("data_format");
+  NABLA_CHECK(
+      data_format == config.end() || data_format->is_null() || *data_format == "channels_last",
+      ValueError, who, ": only data_format \"channels_last\" is supported, got ",
+      data_format->dump());
+  Flatten layer;
+  apply_base_config(layer, config);
+  return layer;
 }
 
 }  // namespace nabla::nn

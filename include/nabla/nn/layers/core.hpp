@@ -47,6 +47,7 @@ class Dense : public ClonableLayer<Dense> {
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Dense"; }
   [[nodiscard]] nlohmann::json get_config() const override;
+  [[nodiscard]] static Dense from_config(const nlohmann::json& config);
   Tensor kernel, bias;
 
  private:
@@ -61,6 +62,7 @@ class Activation : public ClonableLayer<Activation> {
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Activation"; }
   [[nodiscard]] nlohmann::json get_config() const override;
+  [[nodiscard]] static Activation from_config(const nlohmann::json& config);
 
  private:
   ActivationArg activation_;
@@ -79,6 +81,7 @@ class Dropout : public ClonableLayer<Dropout> {
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Dropout"; }
   [[nodiscard]] nlohmann::json get_config() const override;
+  [[nodiscard]] static Dropout from_config(const nlohmann::json& config);
 
  private:
   double rate_;
@@ -91,6 +94,7 @@ class Flatten : public ClonableLayer<Flatten> {
   Flatten();
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Flatten"; }
+  [[nodiscard]] static Flatten from_config(const nlohmann::json& config);
 };
 
 }  // namespace nabla::nn

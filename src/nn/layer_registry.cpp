@@ -1,0 +1,136 @@
+// The layer registry: Keras class name -> factory. The built-in layers are listed here once
+// (filled on first use, so no static-initialization order between shared libraries matters).
+#include "nabla/nn/layer_registry.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "nabla/nn/layers/core.hpp"
+#include "nabla/nn/layers/lambda.hpp"
+#include "nabla/nn/layers/merging.hpp"
+#include "nabla/nn/layers/reshaping.hpp"
+#include "nn/config_util.hpp"
+
+namespace nabla::nn {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories;
+};
+
+template <class T>
+std::pair<const std::string, LayerFactory> builtin(const char* class_name) {
+  return {class_name, [](const nlohmann::json& config) -> std::shared_ptr<Layer> {
+            return std::make_shared<T>(T::from_config(config));
+          }};
+}
+
+Registry& registry() {
+  static Registry instance{.mutex = {},
+                           .factories = {
+                               builtin<Dense>("Dense"),
+                               builtin<Activation>("Activation"),
+                               builtin<Dropout>("Dropout"),
+                               builtin<Flatten>("Flatten"),
+                               builtin<Reshape>("Reshape"),
+                               builtin<Permute>("Permute"),
+                               builtin<Lambda>("Lambda"),
+                               builtin<Add>("Add"),
+                               builtin<Subtract>("Subtract"),
+                               builtin<Multiply>("Multiply"),
+                               builtin<Average>("Average"),
+                               builtin<Maximum>("Maximum"),
+                               builtin<Minimum>("Minimum"),
+                               builtin<Concatenate>("Concatenate"),
+                           }};
+  return instance;
+}
+
+std::string joined_names(const std::map<std::string, LayerFactory>& factories) {
+  std::string out;
+  for (const auto& [name, factory] : factories) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  NABLA_CHECK(!class_name.empty(), ValueError, "register_layer: the class name is empty");
+  NABLA_CHECK(factory != nullptr, ValueError, "register_layer: no factory for '", class_name, "'");
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const bool inserted = r.factories.emplace(class_name, std::move(factory)).second;
+  NABLA_CHECK(inserted, ValueError, "register_layer: the class name '", class_name,
+              "' is already registered");
+}
+
+bool is_registered_layer(const std::string& class_name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  return r.factories.contains(class_name);
+}
+
+std::vector<std::string> registered_layers() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<std::string> out;
+  for (const auto& [name, factory] : r.factories) out.push_back(name);
+  return out;  // sorted: the map's order
+}
+
+std::shared_ptr<Layer> layer_from_config(const std::string& class_name,
+                                         const nlohmann::json& config) {
+  LayerFactory factory;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    const auto it = r.factories.find(class_name);
+    NABLA_CHECK(it != r.factories.end(), ValueError, "layer_from_config: unknown layer class '",
+                class_name, "'; known classes: ", joined_names(r.factories),
+                " (register custom classes with nn::register_layer)");
+    factory = it->second;
+  }
+  // Outside the lock: a factory may build sub-layers through the registry.
+  std::shared_ptr<Layer> layer = factory(config);
+  NABLA_CHECK(layer != nullptr, ValueError, "layer_from_config: the factory of '", class_name,
+              "' returned no layer");
+  return layer;
+}
+
+nlohmann::json serialize_layer(const Layer& layer) {
+  return {{"module", "keras.layers"},
+          {"class_name", layer.class_name()},
+          {"config", layer.get_config()},
+          {"registered_name", nullptr}};
+}
+
+std::shared_ptr<Layer> deserialize_layer(const nlohmann::json& serialized) {
+  constexpr std::string_view who = "deserialize_layer";
+  detail::check_config_object(serialized, who);
+  const auto class_name = detail::config_require<std::string>(serialized, "class_name", who);
+  const auto config = serialized.find("config");
+  NABLA_CHECK(config != serialized.end(), ValueError, who, ": no 'config' for layer class '",
+              class_name, "'");
+  return layer_from_config(class_name, *config);
+}
+
+void apply_base_config(Layer& layer, const nlohmann::json& config) {
+  const std::string who = layer.class_name() + ".from_config";
+  detail::check_config_object(config, who);
+  // Keras 3 writes the dtype as a name or as a DTypePolicy {"class_name", "config": {"name"}}.
+  if (const auto dtype = config.find("dtype"); dtype != config.end() && !dtype->is_null()) {
+    const bool is_policy =
+        dtype->is_object() && dtype->contains("config") && dtype->at("config").is_object();
+    const nlohmann::json policy =
+        is_policy ? dtype->at("config").value("name", nlohmann::json()) : *dtype;
+    NABLA_CHECK(policy == "float32", ValueError, who,
+                ": nabla's layers compute in float32; the config's dtype is ", dtype->dump());
+  }
+  if (config.contains("name"))
+    layer.set_name(detail::config_as<std::string>(config.at("name"), who, "name"));
+  layer.set_trainable(detail::config_get(config, "trainable", true, who));
+}
+
+}  // namespace nabla::nn
