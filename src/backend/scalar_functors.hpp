@@ -63,6 +63,12 @@ struct Relu {  // relu(NaN) = NaN, as PyTorch
     return x < T(0) ? T(0) : x;
   }
 };
+struct ReluGrad {  // relu's gradient from its output: g where y > 0 (relu'(0) = 0, as PyTorch)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T g, T y) const {
+    return y > T(0) ? g : T(0);
+  }
+};
 struct Square {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
