@@ -21,6 +21,7 @@
 #include "nabla/tensor/device.hpp"
 #include "nabla/tensor/dtype.hpp"
 #include "nabla/tensor/layout.hpp"
+#include "nabla/tensor/memory.hpp"
 #include "nabla/tensor/scalar.hpp"
 #include "nabla/tensor/shape.hpp"
 #include "nabla/tensor/tensor.hpp"

@@ -75,6 +75,12 @@ struct Relu {  // relu(NaN) = NaN, as PyTorch; unsigned: the identity
     }
   }
 };
+struct ReluGrad {  // relu's gradient from its output: g where y > 0 (relu'(0) = 0, as PyTorch)
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(T g, T y) const {
+    return y > T(0) ? g : T(0);
+  }
+};
 struct Square {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {

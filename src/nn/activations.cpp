@@ -1,6 +1,6 @@
-// Keras 3's activations as compositions of public ops. Where a formula would overflow or lose
-// precision (softmax, softplus, elu), the branch not taken is fed a clamped input, so neither
-// the value nor the gradient (0 * inf) can become NaN.
+// Keras 3's activations as compositions of public ops (softmax and log_softmax are core ops).
+// Where a formula would overflow or lose precision (softplus, elu), the branch not taken is fed a
+// clamped input, so neither the value nor the gradient (0 * inf) can become NaN.
 #include "nabla/nn/activations.hpp"
 
 #include <cmath>
@@ -18,20 +18,6 @@ Tensor relu6(const Tensor& x) { return clip(x, 0.0, 6.0); }
 Tensor sigmoid(const Tensor& x) { return nabla::sigmoid(x); }
 Tensor tanh(const Tensor& x) { return nabla::tanh(x); }
 
-Tensor softmax(const Tensor& x, int64_t axis) {
-  const int64_t a = normalize_axis(axis, x.ndim(), "softmax");
-  // Softmax is shift-invariant, so subtracting the max changes nothing but the range of exp.
-  const Tensor e = exp(x - max(x, {a}, true));
-  return e / sum(e, {a}, true);
-}
-
-Tensor log_softmax(const Tensor& x, int64_t axis) {
-  const int64_t a = normalize_axis(axis, x.ndim(), "log_softmax");
-  // x - logsumexp(x), with the max taken out of both terms first: x - m is exact near the top,
-  // where x - (m + log(sum)) would lose the digits of log(sum) below m's precision.
-  const Tensor shifted = x - max(x, {a}, true);
-  return shifted - log(sum(exp(shifted), {a}, true));
-}
 
 Tensor elu(const Tensor& x, double alpha) {
   const Tensor positive = x > 0.0;

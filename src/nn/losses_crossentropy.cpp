@@ -104,7 +104,7 @@ Tensor CategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred)
   }
   Tensor log_probs;
   if (options_.from_logits) {
-    log_probs = scores - logsumexp(scores, {axis}, /*keepdims=*/true);
+    log_probs = log_softmax(scores, axis);
   } else {
     // Keras renormalises the rows before clipping, so unnormalised scores still work.
     const Tensor probs = scores / sum(scores, {axis}, /*keepdims=*/true);
@@ -150,8 +150,8 @@ Tensor SparseCategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y
 
   // Only the true class's score is needed: gather it instead of multiplying by a one-hot matrix.
   const Tensor index = unsqueeze(labels, axis);
+  if (options_.from_logits) return -squeeze(gather(log_softmax(scores, axis), axis, index), axis);
   const Tensor picked = squeeze(gather(scores, axis, index), axis);
-  if (options_.from_logits) return logsumexp(scores, {axis}) - picked;
   // Keras renormalises and clips every probability; only the picked one enters the loss.
   const Tensor prob = picked / sum(scores, {axis});
   return -log(clip(prob, kEpsilon, 1.0 - kEpsilon));

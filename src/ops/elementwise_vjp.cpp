@@ -36,7 +36,7 @@ Tensor winner_share(const Tensor& wins, const Tensor& ties, const Tensor& grad) 
 std::vector<Tensor> neg(const VjpContext& c) { return {-g(c)}; }
 std::vector<Tensor> abs(const VjpContext& c) { return {g(c) * nabla::sign(x(c))}; }
 std::vector<Tensor> sign(const VjpContext& c) { return {zeros_for_input(c, 0)}; }
-std::vector<Tensor> relu(const VjpContext& c) { return {where(y(c) > 0.0, g(c), 0.0)}; }
+std::vector<Tensor> relu(const VjpContext& c) { return {relu_grad(g(c), y(c))}; }
 std::vector<Tensor> square(const VjpContext& c) { return {g(c) * (x(c) * 2.0)}; }
 std::vector<Tensor> exp(const VjpContext& c) { return {g(c) * y(c)}; }
 std::vector<Tensor> log(const VjpContext& c) { return {g(c) / x(c)}; }
@@ -91,6 +91,13 @@ std::vector<Tensor> minimum(const VjpContext& c) {
   return binary_grads(
       c, [&] { return winner_share(a < b, ties, g(c)); },
       [&] { return winner_share(b < a, ties, g(c)); });
+}
+
+// relu_grad is linear in g and piecewise constant in y.
+std::vector<Tensor> relu_grad(const VjpContext& c) {
+  return binary_grads(
+      c, [&] { return nabla::relu_grad(g(c), c.inputs[1]); },
+      [&] { return zeros_for_input(c, 1); });
 }
 
 // Bool results: never differentiated (record_gradient skips ops without floating outputs).

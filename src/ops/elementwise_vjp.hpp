@@ -23,8 +23,9 @@ inline constexpr Saves neg = Saves::Nothing, abs = Saves::Inputs, sign = Saves::
                        logical_not = Saves::Nothing;
 inline constexpr Saves add = Saves::Nothing, sub = Saves::Nothing, mul = Saves::Inputs,
                        div = Saves::Inputs, pow = Saves::Both, maximum = Saves::Inputs,
-                       minimum = Saves::Inputs, equal = Saves::Nothing, not_equal = Saves::Nothing,
-                       less = Saves::Nothing, less_equal = Saves::Nothing, greater = Saves::Nothing,
+                       minimum = Saves::Inputs, relu_grad = Saves::Inputs, equal = Saves::Nothing,
+                       not_equal = Saves::Nothing, less = Saves::Nothing,
+                       less_equal = Saves::Nothing, greater = Saves::Nothing,
                        greater_equal = Saves::Nothing, logical_and = Saves::Nothing,
                        logical_or = Saves::Nothing;
 }  // namespace saves

@@ -1,4 +1,4 @@
-// The CPU allocator (64-byte aligned, for AVX-512 loads) and the allocator registry.
+// The allocator registry and Buffer (the CPU allocator is in cpu_allocator.cpp).
 #include "nabla/tensor/storage.hpp"
 
 #include <array>
@@ -7,22 +7,10 @@
 #include <utility>
 
 #include "nabla/util/error.hpp"
+#include "tensor/cpu_allocator.hpp"
 
 namespace nabla {
 namespace {
-
-class CpuAllocator final : public Allocator {
- public:
-  void* allocate(size_t bytes, Device) override {
-    if (bytes == 0) return nullptr;
-    constexpr size_t kAlignment = 64;
-    const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    void* data = std::aligned_alloc(kAlignment, rounded);
-    if (data == nullptr) throw std::bad_alloc();
-    return data;
-  }
-  void deallocate(void* data, size_t, Device) noexcept override { std::free(data); }
-};
 
 std::array<Allocator*, kNumDeviceKinds>& allocators() {
   static CpuAllocator cpu;

@@ -133,6 +133,9 @@ NABLA_OP_CASES({
         "maximum_f32", &maximum, [](double a, double b) { return std::max(a, b); }, kF32,
         {{5}, float32}, float32),
     binary_case(
+        "relu_grad_f32", &relu_grad, [](double g, double y) { return y > 0 ? g : 0.0; }, kF32, kF32,
+        float32),
+    binary_case(
         "minimum_i32", &minimum, [](double a, double b) { return std::min(a, b); },
         {kMatrix, int32, -9, 9}, {kMatrix, int32, -9, 9}, int32),
     binary_case(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nabla/ops/reduction.hpp"
 #include "nabla/tensor/tensor.hpp"
 
 namespace nabla::nn::activations {
@@ -18,10 +19,10 @@ namespace nabla::nn::activations {
 /// 1 / (1 + exp(-x)), without overflow for any x.
 [[nodiscard]] Tensor sigmoid(const Tensor& x);
 [[nodiscard]] Tensor tanh(const Tensor& x);
-/// exp(x) / sum(exp(x)) along `axis`, computed as exp(x - max) so large logits do not overflow.
-[[nodiscard]] Tensor softmax(const Tensor& x, int64_t axis = -1);
-/// x - logsumexp(x) along `axis`, as (x - max) - log(sum(exp(x - max))): finite for any finite x.
-[[nodiscard]] Tensor log_softmax(const Tensor& x, int64_t axis = -1);
+/// softmax(x, axis = -1) and log_softmax(x, axis = -1): the core ops (nabla/ops/reduction.hpp),
+/// stable for any finite logits.
+using nabla::log_softmax;
+using nabla::softmax;
 /// x for x > 0, alpha * (exp(x) - 1) otherwise.
 [[nodiscard]] Tensor elu(const Tensor& x, double alpha = 1.0);
 /// scale * elu(x, alpha) with Klambauer et al.'s alpha = 1.67326..., scale = 1.05070...

@@ -32,6 +32,8 @@ namespace nabla {
 [[nodiscard]] Tensor pow(const Tensor& a, const Tensor& b);
 [[nodiscard]] Tensor pow(const Tensor& a, Scalar exponent);
 [[nodiscard]] Tensor maximum(const Tensor& a, const Tensor& b);  // NaN-propagating
+/// relu's backward step from its output y = relu(x): grad where y > 0, else 0 (one pass).
+[[nodiscard]] Tensor relu_grad(const Tensor& grad, const Tensor& y);
 [[nodiscard]] Tensor minimum(const Tensor& a, const Tensor& b);
 [[nodiscard]] Tensor equal(const Tensor& a, const Tensor& b);
 [[nodiscard]] Tensor not_equal(const Tensor& a, const Tensor& b);

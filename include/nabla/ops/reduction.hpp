@@ -30,6 +30,11 @@ using Axes = std::vector<int64_t>;
                          int64_t ddof = 0);
 /// log(sum(exp(x))) computed stably (max subtracted first).
 [[nodiscard]] Tensor logsumexp(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+/// exp(x) / sum(exp(x)) along `axis`, computed stably (the lane's max subtracted first); a NaN
+/// in a lane makes the whole lane NaN. Integer inputs compute in float64, like exp.
+[[nodiscard]] Tensor softmax(const Tensor& x, int64_t axis = -1);
+/// log(softmax(x)) without forming softmax: x - max - log(sum(exp(x - max))).
+[[nodiscard]] Tensor log_softmax(const Tensor& x, int64_t axis = -1);
 [[nodiscard]] Tensor all(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 [[nodiscard]] Tensor any(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 

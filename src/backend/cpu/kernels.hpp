@@ -12,5 +12,6 @@ void register_contraction_kernels(KernelTable& table);
 void register_manipulation_kernels(KernelTable& table);
 void register_scatter_kernels(KernelTable& table);
 void register_optimizer_kernels(KernelTable& table);
+void register_softmax_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

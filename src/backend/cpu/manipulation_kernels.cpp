@@ -18,15 +18,6 @@ int64_t axis_attr(const KernelContext& ctx, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-/// `t` with `axis` removed: the lanes along which sort and cumsum run, one per remaining index.
-Tensor lanes_of(const Tensor& t, int64_t axis) {
-  Shape shape = t.shape();
-  std::vector<int64_t> strides = t.strides();
-  shape.erase(axis);
-  strides.erase(strides.begin() + axis);
-  return Tensor::view_of(t, Layout(std::move(shape), std::move(strides), t.offset()));
-}
-
 /// Lanes per parallel chunk when each lane has `length` elements.
 int64_t lane_grain(int64_t length) {
   return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(length, 1));

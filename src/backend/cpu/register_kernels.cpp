@@ -11,6 +11,7 @@ void register_kernels(KernelTable& table) {
   register_manipulation_kernels(table);
   register_scatter_kernels(table);
   register_optimizer_kernels(table);
+  register_softmax_kernels(table);
 }
 
 }  // namespace nabla::cpu

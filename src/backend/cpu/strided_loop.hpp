@@ -18,6 +18,16 @@ namespace nabla::cpu {
 /// that thread start-up (~1-2 us) is noise.
 inline constexpr int64_t kElementwiseGrain = 32768;
 
+/// `t` with `axis` removed: one element per lane (the elements along `axis`), for kernels that
+/// run along an axis (sort, cumsum, softmax) over a plan of lanes.
+inline Tensor lanes_of(const Tensor& t, int64_t axis) {
+  Shape shape = t.shape();
+  std::vector<int64_t> strides = t.strides();
+  shape.erase(axis);
+  strides.erase(strides.begin() + axis);
+  return Tensor::view_of(t, Layout(std::move(shape), std::move(strides), t.offset()));
+}
+
 template <size_t N>
 struct StridedPlan {
   std::vector<int64_t> shape;                   // merged dims, innermost last

@@ -1,0 +1,217 @@
+// Training / inference throughput on MNIST-shaped synthetic data, following
+// ../shared/bench/pytorch_reference.py's protocol exactly (same flags, models, data, warm-up,
+// segments, scaling and JSON keys), so the two can be run one after the other and compared:
+//
+//   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 pytorch_reference.py --model mlp512
+//   build/release/bench/train_throughput --model mlp512
+//
+// Data: 60000 uniform [0,1) images [1, 28, 28] and uniform labels 0..9 (seed 0); each epoch is a
+// fresh permutation gathered batch by batch (last partial batch included). Train: warm-up batches
+// untimed, then --segments timed segments of --seg-frac epochs, each scaled to a 60000-sample
+// epoch. The step is what a Keras user runs: Model::train_on_batch (forward, cross-entropy from
+// logits, backward, optimizer update). Infer: the model in inference mode on 10000 samples.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <nabla/nabla.hpp>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace nabla;
+
+namespace {
+
+struct Args {
+  std::string model;
+  std::string opt = "adam";
+  int64_t batch = 128;
+  int threads = 2;
+  int segments = 3;
+  double seg_frac = 1.0;
+  int64_t warmup_batches = 50;
+  bool infer = false;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  auto value = [&](int& i) -> std::string {
+    if (i + 1 >= argc) throw std::invalid_argument(std::string(argv[i]) + " needs a value");
+    return argv[++i];
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--model") {
+      a.model = value(i);
+    } else if (flag == "--opt") {
+      a.opt = value(i);
+    } else if (flag == "--batch") {
+      a.batch = std::stoll(value(i));
+    } else if (flag == "--threads") {
+      a.threads = std::stoi(value(i));
+    } else if (flag == "--segments") {
+      a.segments = std::stoi(value(i));
+    } else if (flag == "--seg-frac") {
+      a.seg_frac = std::stod(value(i));
+    } else if (flag == "--warmup-batches") {
+      a.warmup_batches = std::stoll(value(i));
+    } else if (flag == "--infer") {
+      a.infer = true;
+    } else if (flag == "--no-mkldnn") {
+      // PyTorch's switch for its oneDNN convolutions; accepted so both take the same flags.
+    } else {
+      throw std::invalid_argument("unknown flag " + flag);
+    }
+  }
+  if (a.opt != "adam" && a.opt != "sgd") throw std::invalid_argument("--opt must be sgd or adam");
+  if (a.batch < 1 || a.segments < 1 || a.seg_frac <= 0 || a.threads < 1) {
+    throw std::invalid_argument("--batch, --segments, --seg-frac and --threads must be positive");
+  }
+  return a;
+}
+
+nn::Sequential mlp(const std::vector<int64_t>& hidden) {
+  nn::Sequential model({nn::Input({1, 28, 28}), nn::Flatten()});
+  for (int64_t h : hidden) model.add(nn::Dense(h, {.activation = "relu"}));
+  model.add(nn::Dense(10));
+  return model;
+}
+
+nn::Sequential make_model(const std::string& name) {
+  if (name == "mlp512") return mlp({512, 512});
+  if (name == "mlp128") return mlp({128});
+  if (name == "cnnA" || name == "cnnB" || name == "lstm" || name == "gru") {
+    throw std::invalid_argument("--model " + name +
+                                " needs the convolutional / recurrent layers (issues 5 and 6)");
+  }
+  throw std::invalid_argument("--model must be mlp512, mlp128, cnnA, cnnB, lstm or gru");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+constexpr int64_t kTrain = 60000, kTest = 10000;
+
+nlohmann::json run_infer(const Args& a, nn::Sequential& model, nlohmann::json res) {
+  const Tensor x = random::uniform({kTest, 1, 28, 28});
+  NoGradGuard no_grad;
+  auto one_pass = [&] {
+    int64_t correct = 0;
+    for (int64_t i = 0; i < kTest; i += a.batch) {
+      const Tensor out = model(x.slice(0, i, std::min(i + a.batch, kTest)), false);
+      correct += sum(equal(argmax(out, 1), tensor(int64_t{0}))).item<int64_t>();
+    }
+    return correct;
+  };
+  one_pass();
+  std::vector<double> ts;
+  for (int s = 0; s < a.segments; ++s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    one_pass();
+    ts.push_back(seconds_since(t0));
+  }
+  const double med = median(ts);
+  const auto [lo, hi] = std::minmax_element(ts.begin(), ts.end());
+  res.update({{"mode", "infer"},
+              {"n_samples", kTest},
+              {"runs", ts.size()},
+              {"sec_per_10k_median", med},
+              {"sec_min", *lo},
+              {"sec_max", *hi},
+              {"samples_per_s_median", kTest / med},
+              {"samples_per_s_min", kTest / *hi},
+              {"samples_per_s_max", kTest / *lo}});
+  return res;
+}
+
+nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json res) {
+  const Tensor x = random::uniform({kTrain, 1, 28, 28});
+  const Tensor y = random::randint(0, 10, {kTrain});
+  if (a.opt == "sgd") {
+    model.compile({.optimizer = optim::SGD({.learning_rate = 0.01, .momentum = 0.9}),
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+  } else {
+    model.compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+  }
+  // The endless stream of shuffled minibatches, epoch by epoch.
+  Tensor perm;
+  int64_t next = kTrain;
+  auto next_batch = [&] {
+    if (next >= kTrain) {
+      perm = random::permutation(kTrain);
+      next = 0;
+    }
+    const Tensor idx = perm.slice(0, next, std::min(next + a.batch, kTrain));
+    next += a.batch;
+    return std::pair{take(x, idx, 0), take(y, idx, 0)};
+  };
+  for (int64_t i = 0; i < a.warmup_batches; ++i) {
+    const auto [xb, yb] = next_batch();
+    model.train_on_batch(xb, yb);
+  }
+  const int64_t nb_epoch = (kTrain + a.batch - 1) / a.batch;
+  const int64_t seg_batches =
+      std::max<int64_t>(1, std::llround(static_cast<double>(nb_epoch) * a.seg_frac));
+  std::vector<double> ts;
+  double last_loss = 0;
+  for (int s = 0; s < a.segments; ++s) {
+    int64_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t b = 0; b < seg_batches; ++b) {
+      const auto [xb, yb] = next_batch();
+      last_loss = model.train_on_batch(xb, yb).at("loss");
+      n += xb.shape()[0];
+    }
+    ts.push_back(seconds_since(t0) * kTrain / static_cast<double>(n));
+  }
+  const double epoch = median(ts);
+  const auto [lo, hi] = std::minmax_element(ts.begin(), ts.end());
+  std::vector<double> rounded;
+  for (double t : ts) rounded.push_back(std::round(t * 1000) / 1000);
+  res.update({{"mode", "train"},
+              {"opt", a.opt},
+              {"seg_frac", a.seg_frac},
+              {"seg_batches", seg_batches},
+              {"runs", ts.size()},
+              {"sec_per_epoch_median", epoch},
+              {"sec_per_epoch_min", *lo},
+              {"sec_per_epoch_max", *hi},
+              {"samples_per_s_median", kTrain / epoch},
+              {"samples_per_s_min", kTrain / *hi},
+              {"samples_per_s_max", kTrain / *lo},
+              {"all_sec_per_epoch", rounded},
+              {"last_loss", last_loss}});
+  return res;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Args a = parse_args(argc, argv);
+    set_num_threads(a.threads);
+    random::seed(0);
+    nn::Sequential model = make_model(a.model);
+    nlohmann::json res = {{"framework", "nabla"},
+                          {"model", a.model},
+                          {"batch", a.batch},
+                          {"threads", num_threads()},
+                          {"params", model.count_params()}};
+    res = a.infer ? run_infer(a, model, res) : run_train(a, model, res);
+    std::cout << res.dump() << std::endl;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "train_throughput: " << e.what() << "\n";
+    return 2;
+  }
+}
