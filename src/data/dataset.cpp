@@ -2,6 +2,7 @@
 // threaded prefetch stage is in prefetch.cpp.
 #include "nabla/data/dataset.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <utility>
@@ -27,6 +28,7 @@ class SlicesNode final : public Node {
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<SlicesCursor>(tensors_);
   }
+  [[nodiscard]] int64_t cardinality() const override { return tensors_.front().size(0); }
 
  private:
   class SlicesCursor final : public Cursor {
@@ -58,6 +60,7 @@ class ShuffleNode final : public Node {
     const uint64_t pass = reshuffle_ ? passes_.fetch_add(1) : 0;
     return std::make_unique<ShuffleCursor>(input_->open(), buffer_size_, seed_, pass);
   }
+  [[nodiscard]] int64_t cardinality() const override { return input_->cardinality(); }
 
  private:
   class ShuffleCursor final : public Cursor {
@@ -125,6 +128,12 @@ class BatchNode final : public Node {
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<BatchCursor>(input_->open(), batch_size_, drop_remainder_);
   }
+  [[nodiscard]] int64_t cardinality() const override {
+    const int64_t n = input_->cardinality();
+    if (n < 0) return n;
+    const auto size = static_cast<int64_t>(batch_size_);
+    return drop_remainder_ ? n / size : (n + size - 1) / size;
+  }
 
  private:
   class BatchCursor final : public Cursor {
@@ -171,6 +180,7 @@ class MapNode final : public Node {
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<MapCursor>(input_->open(), fn_);
   }
+  [[nodiscard]] int64_t cardinality() const override { return input_->cardinality(); }
 
  private:
   class MapCursor final : public Cursor {
@@ -198,6 +208,8 @@ class FilterNode final : public Node {
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<FilterCursor>(input_->open(), predicate_);
   }
+  // Which elements pass is only known by running the predicate on all of them.
+  [[nodiscard]] int64_t cardinality() const override { return Dataset::kUnknownCardinality; }
 
  private:
   class FilterCursor final : public Cursor {
@@ -224,6 +236,11 @@ class TakeNode final : public Node {
   TakeNode(NodePtr input, int64_t count) : input_(std::move(input)), count_(count) {}
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<TakeCursor>(input_->open(), count_);
+  }
+  [[nodiscard]] int64_t cardinality() const override {
+    const int64_t n = input_->cardinality();
+    if (n < 0 || count_ < 0) return n;
+    return std::min(n, count_);
   }
 
  private:
@@ -305,6 +322,8 @@ Dataset Dataset::prefetch(int64_t buffer_size) const {
               buffer_size);
   return Dataset(detail::make_prefetch_node(node_, static_cast<size_t>(buffer_size)));
 }
+
+int64_t Dataset::cardinality() const { return node_->cardinality(); }
 
 Dataset::Iterator Dataset::begin() const { return Iterator(node_); }
 

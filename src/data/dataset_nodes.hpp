@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -21,6 +22,8 @@ struct Cursor {
 struct Node {
   virtual ~Node() = default;
   [[nodiscard]] virtual std::unique_ptr<Cursor> open() const = 0;
+  /// Elements per pass, or Dataset::kUnknownCardinality (see Dataset::cardinality()).
+  [[nodiscard]] virtual int64_t cardinality() const = 0;
 };
 
 /// prefetch(buffer_size) over `input` (prefetch.cpp: the threaded one).

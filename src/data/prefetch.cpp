@@ -93,6 +93,7 @@ class PrefetchNode final : public Node {
   [[nodiscard]] std::unique_ptr<Cursor> open() const override {
     return std::make_unique<PrefetchCursor>(input_, capacity_);
   }
+  [[nodiscard]] int64_t cardinality() const override { return input_->cardinality(); }
 
  private:
   std::shared_ptr<const Node> input_;

@@ -95,6 +95,9 @@ bool Layer::built() const { return state_->built; }
 
 void Layer::build(const Shape&) {}
 void Layer::build_multiple(const std::vector<Shape>& input_shapes) {
+  // Several inputs and no build_multiple of its own: nothing to create from the shapes (a
+  // functional model is built from its graph).
+  if (multiple_inputs()) return;
   NABLA_CHECK(input_shapes.size() == 1, ValueError, name(), " (", class_name(),
               "): expected one input, got ", input_shapes.size());
   build(input_shapes[0]);

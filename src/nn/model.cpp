@@ -2,6 +2,8 @@
 // loop itself is in model_fit.cpp, summary() in model_summary.cpp.
 #include "nabla/nn/model.hpp"
 
+#include <map>
+
 #include "nn/layer_state.hpp"
 #include "nn/model_compiled.hpp"
 
@@ -58,11 +60,14 @@ std::string Model::class_name() const {
 void Model::compile(CompileOptions options) {
   auto c = std::make_shared<Compiled>();
   NABLA_CHECK(options.optimizer.defined(), ValueError, name(), ".compile: no optimizer");
-  NABLA_CHECK(options.loss.defined(), ValueError, name(), ".compile: no loss given");
+  NABLA_CHECK(!options.loss.empty(), ValueError, name(), ".compile: no loss given");
   c->optimizer = options.optimizer.get();
-  c->loss = options.loss.get();
-  for (const auto& m : options.metrics) c->metrics.push_back(m.get());
-  c->loss_weights = std::move(options.loss_weights);
+  c->loss_spec = std::move(options.loss);
+  c->metrics_spec = std::move(options.metrics);
+  c->weights_spec = std::move(options.loss_weights);
+  // Outputs known now (functional, Sequential): a spec that does not fit fails here.
+  const std::vector<std::string> names = output_names();
+  if (!names.empty()) c->build(name(), names);
   compiled_ = std::move(c);
 }
 
@@ -70,6 +75,48 @@ Model::Compiled& Model::compiled(std::string_view caller) const {
   NABLA_CHECK(compiled_ != nullptr, ValueError, name(), ".", caller,
               ": the model must be compiled first (model.compile({.optimizer, .loss}))");
   return *compiled_;
+}
+
+Model::Compiled& Model::built_compiled(std::string_view caller, size_t outputs) {
+  Compiled& c = compiled(caller);
+  if (!c.built()) {
+    std::vector<std::string> names = output_names();
+    if (names.size() != outputs) {
+      names.clear();
+      for (size_t i = 0; i < outputs; ++i) names.push_back("output_" + std::to_string(i));
+    }
+    c.build(name(), names);
+  }
+  NABLA_CHECK(c.outputs.size() == outputs, ValueError, name(), ".", caller, ": the model gave ",
+              outputs, " outputs, but was compiled for ", c.outputs.size());
+  return c;
+}
+
+std::vector<std::string> Model::output_names() const {
+  if (graph_ == nullptr) return {};
+  std::vector<std::string> names;
+  std::map<std::string, int64_t> seen;
+  for (size_t i = 0; i < graph_->outputs().size(); ++i) {
+    const auto& node = graph::producer(graph_->outputs()[i]);
+    // An output computed by a bare op (x + 1) has no layer name.
+    std::string base =
+        node != nullptr && !node->name.empty() ? node->name : "output_" + std::to_string(i);
+    const int64_t count = seen[base]++;
+    names.push_back(count == 0 ? base : base + "_" + std::to_string(count));
+  }
+  return names;
+}
+
+size_t Model::input_count() const { return graph_ != nullptr ? graph_->inputs().size() : 1; }
+
+size_t Model::output_count() const {
+  if (graph_ != nullptr) return graph_->outputs().size();
+  return compiled_ != nullptr && compiled_->built() ? compiled_->outputs.size() : 1;
+}
+
+std::vector<Tensor> Model::forward(const std::vector<Tensor>& xs, bool training) {
+  if (xs.size() == 1 && !multiple_inputs()) return {(*this)(xs[0], training)};
+  return (*this)(xs, training);
 }
 
 double Model::learning_rate() const { return compiled("learning_rate").optimizer->learning_rate(); }

@@ -1,53 +1,25 @@
-// The training loop (Keras's fit/evaluate/predict): batching, shuffling, validation split,
-// class weights, callbacks and the progress bar; one train step = forward, loss, gradients by
-// autograd::grad, optimizer update, metric updates.
-#include <algorithm>
-#include <cmath>
-
+// The training loop (Keras's fit): batches from tensors (validation split, shuffling) or from a
+// Dataset, class weights, callbacks and the progress bar; one train step = forward, weighted
+// loss, gradients by autograd::grad, optimizer update, loss trackers and metrics.
 #include "nabla/autograd/autograd.hpp"
 #include "nabla/nn/model.hpp"
-#include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
-#include "nabla/ops/manipulation.hpp"
-#include "nabla/ops/random.hpp"
-#include "nabla/ops/reduction.hpp"
-#include "nabla/ops/view.hpp"
 #include "nabla/train/progress_bar.hpp"
+#include "nn/model_batches.hpp"
 #include "nn/model_compiled.hpp"
+#include "nn/model_data.hpp"
 
 namespace nabla::nn {
-namespace {
 
-void check_pair(const Model& m, const Tensor& x, const Tensor& y, std::string_view caller) {
-  NABLA_CHECK(x.defined() && y.defined(), ValueError, m.name(), ".", caller,
-              ": x and y must be defined");
-  NABLA_CHECK(x.ndim() >= 1 && y.ndim() >= 1 && x.shape()[0] == y.shape()[0], ShapeError, m.name(),
-              ".", caller, ": x ", x.shape(), " and y ", y.shape(),
-              " must have the same number of samples (first dimension)");
-}
+using detail::Batch;
+using detail::BatchSource;
 
-/// Rows [start, stop) of t along axis 0 (a view).
-Tensor rows(const Tensor& t, int64_t start, int64_t stop) { return t.slice(0, start, stop); }
-
-/// Per-sample weights from class_weight (Keras: weight of each sample's class, 1 if absent).
-Tensor class_weights_for(const Tensor& y, const std::map<int64_t, double>& class_weight) {
-  if (class_weight.empty()) return {};
-  const Tensor labels = y.ndim() > 1 && y.shape()[-1] > 1 ? argmax(y, -1) : y.reshape({-1});
-  int64_t classes = 0;
-  for (const auto& [c, w] : class_weight) classes = std::max(classes, c + 1);
-  std::vector<double> table(static_cast<size_t>(classes), 1.0);
-  for (const auto& [c, w] : class_weight) table[static_cast<size_t>(c)] = w;
-  const Tensor ids = clip(labels.astype(int64), 0, classes - 1);
-  return take(from_vector(table).astype(float32), ids, 0);
-}
-
-}  // namespace
-
-double Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
-  Compiled& c = compiled("fit");
+void Model::train_step(const Batch& batch) {
   EnableGradGuard grad_mode;
-  const Tensor y_pred = (*this)(x, true);
-  Tensor loss = (*c.loss)(y, y_pred, sample_weight);
+  const std::vector<Tensor> y_pred = forward(batch.x, true);
+  Compiled& c = built_compiled("fit", y_pred.size());
+  detail::check_targets(name(), batch.y.size(), y_pred.size(), "fit");
+  Tensor loss = c.weighted_loss(batch.y, y_pred, batch.sample_weight);
   for (const Tensor& penalty : losses()) loss = loss + penalty;
   const std::vector<Tensor> weights = trainable_weights();
   std::vector<Tensor> grads;
@@ -58,74 +30,101 @@ double Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_
   }
   c.optimizer->apply_gradients(grads, weights);
   NoGradGuard no_grad;
-  const Tensor prediction = y_pred.detach();
-  for (const auto& m : c.metrics) m->update_state(y, prediction, sample_weight);
-  return loss.item<double>();
+  c.loss_mean.add(loss.item<double>(), static_cast<double>(batch.size()));
+  std::vector<Tensor> predictions;
+  for (const Tensor& p : y_pred) predictions.push_back(p.detach());
+  c.update_metrics(batch.y, predictions);
 }
 
-History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
-  Compiled& c = compiled("fit");
-  check_pair(*this, x, y, "fit");
+History Model::fit(const Tensors& x, const Tensors& y, FitOptions options) {
+  (void)compiled("fit");
+  detail::check_data(name(), input_count(), x, y, true, "fit");
   NABLA_CHECK(options.batch_size > 0, ValueError, name(), ".fit: batch_size must be positive");
   NABLA_CHECK(options.validation_split >= 0 && options.validation_split < 1, ValueError, name(),
               ".fit: validation_split must be in [0, 1), got ", options.validation_split);
-  int64_t n = x.shape()[0];
-  Tensor x_train = x, y_train = y, x_val, y_val;
-  if (options.validation_data) {
-    std::tie(x_val, y_val) = *options.validation_data;
-    check_pair(*this, x_val, y_val, "fit (validation_data)");
+  NABLA_CHECK(!options.steps_per_epoch, ValueError, name(),
+              ".fit: steps_per_epoch applies to a Dataset; with tensors an epoch is one pass");
+  std::vector<Tensor> x_train = x.list(), y_train = y.list();
+  std::unique_ptr<BatchSource> validation;
+  const int64_t n = x_train.front().shape()[0];
+  int64_t n_train = n;
+  if (options.validation_data.defined()) {
+    validation = detail::validation_batches(name(), input_count(), output_count(), options);
   } else if (options.validation_split > 0) {
-    const auto split_at =
-        static_cast<int64_t>(static_cast<double>(n) * (1 - options.validation_split));
-    x_val = rows(x, split_at, n);
-    y_val = rows(y, split_at, n);
-    x_train = rows(x, 0, split_at);
-    y_train = rows(y, 0, split_at);
-    n = split_at;
+    // The last fraction, before shuffling, as Keras.
+    n_train = static_cast<int64_t>(static_cast<double>(n) * (1 - options.validation_split));
+    std::vector<Tensor> x_val, y_val;
+    for (Tensor& t : x_train) {
+      x_val.push_back(t.slice(0, n_train, n));
+      t = t.slice(0, 0, n_train);
+    }
+    for (Tensor& t : y_train) {
+      y_val.push_back(t.slice(0, n_train, n));
+      t = t.slice(0, 0, n_train);
+    }
+    validation = detail::tensor_batches(std::move(x_val), std::move(y_val), options.batch_size,
+                                        false, std::nullopt);
   }
-  NABLA_CHECK(n > 0, ValueError, name(), ".fit: no training samples");
-  const int64_t steps = (n + options.batch_size - 1) / options.batch_size;
+  NABLA_CHECK(n_train > 0, ValueError, name(), ".fit: no training samples");
+  auto train = detail::tensor_batches(std::move(x_train), std::move(y_train), options.batch_size,
+                                      options.shuffle, std::nullopt);
+  return run_fit(*train, validation.get(), options);
+}
 
+History Model::fit(const datasets::Dataset& data, FitOptions options) {
+  (void)compiled("fit");
+  NABLA_CHECK(options.validation_split == 0, ValueError, name(),
+              ".fit: validation_split needs tensors; pass validation_data for a Dataset");
+  NABLA_CHECK(!options.steps_per_epoch || *options.steps_per_epoch > 0, ValueError, name(),
+              ".fit: steps_per_epoch must be positive, got ", options.steps_per_epoch.value_or(0));
+  auto train =
+      detail::dataset_batches(data, {.inputs = input_count(),
+                                     .targets = output_count(),
+                                     .max_steps = options.steps_per_epoch,
+                                     .continue_across_epochs = options.steps_per_epoch.has_value(),
+                                     .caller = name() + ".fit"});
+  std::unique_ptr<BatchSource> validation;
+  if (options.validation_data.defined()) {
+    validation = detail::validation_batches(name(), input_count(), output_count(), options);
+  }
+  return run_fit(*train, validation.get(), options);
+}
+
+History Model::run_fit(BatchSource& train, BatchSource* validation, const FitOptions& options) {
+  NABLA_CHECK(options.class_weight.empty() || output_count() == 1, ValueError, name(),
+              ".fit: class_weight is only supported for models with a single output");
   auto history = std::make_shared<History>();
-  std::vector<std::shared_ptr<callbacks::Callback>> cbs{history};
-  if (options.verbose > 0) cbs.push_back(std::make_shared<callbacks::ProgressBar>());
-  for (const auto& cb : options.callbacks) cbs.push_back(cb.get());
+  const std::vector<std::shared_ptr<callbacks::Callback>> cbs =
+      detail::callback_list(options.callbacks, options.verbose, history);
   for (const auto& cb : cbs) {
     cb->set_model(this);
-    cb->set_params({.epochs = options.epochs, .steps = steps, .verbose = options.verbose});
+    cb->set_params({.epochs = options.epochs, .steps = train.steps(), .verbose = options.verbose});
   }
   stop_training_ = false;
   callbacks::Logs logs;
   for (const auto& cb : cbs) cb->on_train_begin(logs);
   for (int64_t epoch = options.initial_epoch; epoch < options.epochs && !stop_training_; ++epoch) {
-    for (const auto& m : c.metrics) m->reset_state();
+    if (compiled_->built()) compiled_->reset_metrics();
     for (const auto& cb : cbs) cb->on_epoch_begin(epoch, {});
-    const Tensor order = options.shuffle ? random::permutation(n) : Tensor();
-    double loss_sum = 0;
-    int64_t seen = 0;
-    logs.clear();
-    for (int64_t step = 0; step < steps && !stop_training_; ++step) {
-      const int64_t start = step * options.batch_size;
-      const int64_t stop = std::min(n, start + options.batch_size);
-      Tensor xb, yb;
-      if (options.shuffle) {
-        const Tensor idx = rows(order, start, stop);
-        xb = take(x_train, idx, 0);
-        yb = take(y_train, idx, 0);
-      } else {
-        xb = rows(x_train, start, stop);
-        yb = rows(y_train, start, stop);
+    train.begin_epoch();
+    int64_t step = 0;
+    for (; !stop_training_; ++step) {
+      std::optional<Batch> batch = train.next();
+      if (!batch) break;
+      if (!options.class_weight.empty()) {
+        NABLA_CHECK(!batch->sample_weight.defined(), ValueError, name(),
+                    ".fit: class_weight and sample weights cannot be used together");
+        batch->sample_weight = detail::class_weights_for(batch->y.front(), options.class_weight);
       }
       for (const auto& cb : cbs) cb->on_train_batch_begin(step, {});
-      const double batch_loss = train_step(xb, yb, class_weights_for(yb, options.class_weight));
-      loss_sum += batch_loss * static_cast<double>(stop - start);  // Keras: weighted by size
-      seen += stop - start;
-      logs["loss"] = loss_sum / static_cast<double>(seen);
-      for (const auto& m : c.metrics) logs[m->name()] = m->result();
+      train_step(*batch);
+      logs = compiled_->results();
       for (const auto& cb : cbs) cb->on_train_batch_end(step, logs);
     }
-    if (x_val.defined()) {
-      for (const auto& [key, value] : evaluate(x_val, y_val, {.batch_size = options.batch_size})) {
+    NABLA_CHECK(step > 0 || stop_training_, ValueError, name(), ".fit: epoch ", epoch + 1,
+                " got no batches (empty data)");
+    if (validation != nullptr) {
+      for (const auto& [key, value] : run_evaluate(*validation, 0, cbs, true)) {
         logs["val_" + key] = value;
       }
     }
@@ -135,58 +134,12 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
   return *history;
 }
 
-std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y,
-                                              EvaluateOptions options) {
-  Compiled& c = compiled("evaluate");
-  check_pair(*this, x, y, "evaluate");
-  NABLA_CHECK(options.batch_size > 0, ValueError, name(), ".evaluate: batch_size must be positive");
-  NoGradGuard no_grad;
-  for (const auto& m : c.metrics) m->reset_state();
-  const int64_t n = x.shape()[0];
-  double loss_sum = 0;
-  for (int64_t start = 0; start < n; start += options.batch_size) {
-    const int64_t stop = std::min(n, start + options.batch_size);
-    const Tensor xb = rows(x, start, stop), yb = rows(y, start, stop);
-    const Tensor y_pred = (*this)(xb, false);
-    Tensor loss = (*c.loss)(yb, y_pred);
-    for (const Tensor& penalty : losses()) loss = loss + penalty;
-    loss_sum += loss.item<double>() * static_cast<double>(stop - start);
-    for (const auto& m : c.metrics) m->update_state(yb, y_pred);
-  }
-  std::map<std::string, double> result{{"loss", n > 0 ? loss_sum / static_cast<double>(n) : NAN}};
-  for (const auto& m : c.metrics) result[m->name()] = m->result();
-  return result;
-}
-
-Tensor Model::predict(const Tensor& x, PredictOptions options) {
-  NABLA_CHECK(x.defined() && x.ndim() >= 1, ValueError, name(),
-              ".predict: x must have a batch "
-              "dimension");
-  NABLA_CHECK(options.batch_size > 0, ValueError, name(), ".predict: batch_size must be positive");
-  NoGradGuard no_grad;
-  const int64_t n = x.shape()[0];
-  std::vector<Tensor> parts;
-  for (int64_t start = 0; start < n; start += options.batch_size) {
-    parts.push_back((*this)(rows(x, start, std::min(n, start + options.batch_size)), false));
-  }
-  if (parts.empty()) {
-    // An empty batch still goes through the model once, for the output's trailing shape.
-    return (*this)(x, false);
-  }
-  return parts.size() == 1 ? parts[0] : concatenate(parts, 0);
-}
-
-std::map<std::string, double> Model::train_on_batch(const Tensor& x, const Tensor& y) {
+std::map<std::string, double> Model::train_on_batch(const Tensors& x, const Tensors& y) {
   Compiled& c = compiled("train_on_batch");
-  check_pair(*this, x, y, "train_on_batch");
-  for (const auto& m : c.metrics) m->reset_state();
-  std::map<std::string, double> logs{{"loss", train_step(x, y, {})}};
-  for (const auto& m : c.metrics) logs[m->name()] = m->result();
-  return logs;
-}
-
-std::map<std::string, double> Model::test_on_batch(const Tensor& x, const Tensor& y) {
-  return evaluate(x, y, {.batch_size = std::max<int64_t>(1, x.defined() ? x.shape()[0] : 1)});
+  detail::check_data(name(), input_count(), x, y, true, "train_on_batch");
+  if (c.built()) c.reset_metrics();
+  train_step({.x = x.list(), .y = y.list(), .sample_weight = {}});
+  return c.results();
 }
 
 }  // namespace nabla::nn

@@ -36,6 +36,11 @@ Tensor Sequential::call(const Tensor& x, bool training) {
   return h;
 }
 
+std::vector<std::string> Sequential::output_names() const {
+  if (stack_.empty()) return {};
+  return {stack_.back()->name()};
+}
+
 std::vector<Model::SummaryRow> Sequential::summary_rows() const {
   std::vector<SummaryRow> rows;
   if (stack_.empty()) return rows;

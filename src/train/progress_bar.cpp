@@ -1,10 +1,9 @@
-// ProgressBar: Keras's ProgbarLogger + Progbar. Timing, the per-step averaging of the metrics
-// and where lines go; the text itself is progress_format.cpp.
+// ProgressBar: Keras's ProgbarLogger + Progbar. When a bar starts, updates and ends for fit(),
+// evaluate() and predict(), timing and where lines go; the text itself is progress_format.cpp.
 #include "nabla/train/progress_bar.hpp"
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
 
 #include "train/progress_format.hpp"
@@ -21,6 +20,10 @@ double seconds_between(std::chrono::steady_clock::time_point from,
   return std::chrono::duration<double>(to - from).count();
 }
 
+// fit() logs running means over the epoch (Keras's metrics are stateful), so every value is
+// shown as it comes, as Keras does for stateful metrics.
+detail::MetricValues values_of(const Logs& logs) { return {logs.begin(), logs.end()}; }
+
 }  // namespace
 
 ProgressBar::ProgressBar(std::ostream* out, int is_terminal)
@@ -33,42 +36,47 @@ std::string ProgressBar::format_line(int64_t step, int64_t steps, double seconds
   // At the end of an epoch of unknown length, Keras takes the steps seen as the target.
   const int64_t target = steps > 0 ? steps : (final ? step : 0);
   const double step_seconds = step > 0 ? seconds / static_cast<double>(step) : 0.0;
-  const detail::MetricValues values(logs.begin(), logs.end());
-  return detail::progress_line(step, target, seconds, step_seconds, values, final, false);
+  return detail::progress_line(step, target, seconds, step_seconds, values_of(logs), final, false);
 }
 
-void ProgressBar::on_train_begin(const Logs&) {
-  seen_ = 0;
-  values_.clear();
+void ProgressBar::set_params(const TrainParams& params) {
+  Callback::set_params(params);
+  verbose_ = params.verbose;
+  target_ = params.steps;
 }
+
+void ProgressBar::on_train_begin(const Logs&) { called_in_fit_ = true; }
+void ProgressBar::on_train_end(const Logs&) { called_in_fit_ = false; }
 
 void ProgressBar::on_epoch_begin(int64_t epoch, const Logs&) {
-  epoch_start_ = Clock::now();
+  start();
+  if (verbose_ != 0 && params_.epochs > 1) {
+    write("Epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs) + "\n");
+  }
+}
+void ProgressBar::on_train_batch_end(int64_t batch, const Logs& logs) { update(batch, logs); }
+void ProgressBar::on_epoch_end(int64_t, const Logs& logs) { finalize(logs); }
+
+void ProgressBar::on_test_begin(const Logs&) {
+  if (!called_in_fit_) start();
+}
+void ProgressBar::on_test_batch_end(int64_t batch, const Logs& logs) {
+  if (!called_in_fit_) update(batch, logs);
+}
+void ProgressBar::on_test_end(const Logs& logs) {
+  if (!called_in_fit_) finalize(logs);
+}
+
+void ProgressBar::on_predict_begin(const Logs&) { start(); }
+void ProgressBar::on_predict_batch_end(int64_t batch, const Logs&) { update(batch, {}); }
+void ProgressBar::on_predict_end(const Logs&) { finalize({}); }
+
+void ProgressBar::start() {
+  start_ = Clock::now();
   after_first_step_.reset();
   shown_ = false;
   seen_ = 0;
   previous_width_ = 0;
-  values_.clear();
-  if (params_.verbose != 0 && params_.epochs > 1) {
-    write("Epoch " + std::to_string(epoch + 1) + "/" + std::to_string(params_.epochs) + "\n");
-  }
-}
-
-void ProgressBar::accumulate(const Logs& logs, int64_t current, bool final) {
-  for (const auto& [name, value] : logs) {
-    auto found = std::find_if(values_.begin(), values_.end(),
-                              [&](const Average& average) { return average.name == name; });
-    if (found == values_.end()) {
-      values_.push_back({name, 0.0, 0.0});
-      found = values_.end() - 1;
-    }
-    // fit() logs running means over the epoch (Keras's metrics are stateful), so every value is
-    // shown as it comes: Keras's ProgbarLogger treats the model's metrics as stateful_metrics.
-    (void) final;
-    (void)current;
-    found->sum = value;
-    found->count = 1;
-  }
 }
 
 double ProgressBar::step_duration(int64_t current, Clock::time_point now) {
@@ -77,38 +85,24 @@ double ProgressBar::step_duration(int64_t current, Clock::time_point now) {
   if (after_first_step_ && current > 1) {
     duration = seconds_between(*after_first_step_, now) / static_cast<double>(current - 1);
   } else {
-    duration = seconds_between(epoch_start_, now) / static_cast<double>(current);
+    duration = seconds_between(start_, now) / static_cast<double>(current);
   }
   if (current == 1) after_first_step_ = now;
   return duration;
 }
 
-std::vector<std::pair<std::string, double>> ProgressBar::averages() const {
-  std::vector<std::pair<std::string, double>> out;
-  out.reserve(values_.size());
-  for (const Average& average : values_) {
-    out.emplace_back(average.name, average.sum / std::max(1.0, average.count));
-  }
-  return out;
-}
-
 void ProgressBar::write(const std::string& text) { *out_ << text << std::flush; }
 
-void ProgressBar::on_train_batch_end(int64_t batch, const Logs& logs) {
+void ProgressBar::update(int64_t batch, const Logs& logs) {
   const int64_t current = batch + 1;
-  if (params_.verbose != 1) {
-    seen_ = current;
-    return;
-  }
-  const Clock::time_point now = Clock::now();
-  accumulate(logs, current, false);
   seen_ = current;
+  if (verbose_ != 1) return;
+  const Clock::time_point now = Clock::now();
   const double step_seconds = step_duration(current, now);
-  // Off a terminal a line cannot be redrawn: only the epoch's final line is written.
+  // Off a terminal a line cannot be redrawn: only the final line is written.
   if (!terminal_ || (shown_ && now - last_update_ < kRefreshInterval)) return;
-  const std::string line =
-      detail::progress_line(current, params_.steps, seconds_between(epoch_start_, now),
-                            step_seconds, averages(), false, true);
+  const std::string line = detail::progress_line(current, target_, seconds_between(start_, now),
+                                                 step_seconds, values_of(logs), false, true);
   const size_t width = detail::visible_width(line);
   // Spaces erase the end of a longer previous line.
   write("\r" + line + std::string(previous_width_ > width ? previous_width_ - width : 0, ' '));
@@ -117,19 +111,21 @@ void ProgressBar::on_train_batch_end(int64_t batch, const Logs& logs) {
   shown_ = true;
 }
 
-void ProgressBar::on_epoch_end(int64_t, const Logs& logs) {
-  if (params_.verbose == 0) return;
+void ProgressBar::finalize(const Logs& logs) {
+  // An unknown total becomes the steps seen, for this line and the epochs after it (Keras).
+  if (target_ <= 0) target_ = seen_;
+  if (verbose_ == 0) return;
   const Clock::time_point now = Clock::now();
-  const int64_t target = params_.steps > 0 ? params_.steps : seen_;
-  accumulate(logs, target, true);
-  const double step_seconds = step_duration(target, now);
-  const double elapsed = seconds_between(epoch_start_, now);
-  if (params_.verbose == 2) {
-    if (target > 0) write(detail::epoch_summary(target, elapsed, step_seconds, averages()) + "\n");
+  const double step_seconds = step_duration(target_, now);
+  const double elapsed = seconds_between(start_, now);
+  if (verbose_ == 2) {
+    if (target_ > 0) {
+      write(detail::epoch_summary(target_, elapsed, step_seconds, values_of(logs)) + "\n");
+    }
     return;
   }
-  const std::string line =
-      detail::progress_line(target, target, elapsed, step_seconds, averages(), true, terminal_);
+  const std::string line = detail::progress_line(target_, target_, elapsed, step_seconds,
+                                                 values_of(logs), true, terminal_);
   if (!terminal_) {
     write(line + "\n");
     return;

@@ -69,8 +69,8 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
   nn::Model functional(ins, {out});
   if (spec.deterministic) {
     // predict() takes one input; a multi-input model is called on the list.
-    const Tensor predicted =
-        multi ? functional.call_multiple(xs, false).at(0) : functional.predict(xs[0]);
+    const Tensor predicted = multi ? functional.call_multiple(xs, false).at(0)
+                                   : functional.predict(xs[0], {.verbose = 0});
     EXPECT_EQ(values(predicted), values(y));
   }
 

@@ -43,7 +43,7 @@ TEST(NnModel, IssueSnippetStylesCompileTrainAndEvaluate) {
                      {.monitor = "val_loss", .patience = 2, .restore_best_weights = true})}});
   EXPECT_GE(h.epochs().size(), 3u);
   EXPECT_TRUE(h.history().contains("val_accuracy"));
-  auto scores = model.evaluate(x_test, y_test);
+  auto scores = model.evaluate(x_test, y_test, {.verbose = 0});
   EXPECT_GT(scores["accuracy"], 0.9);
   EXPECT_LT(scores["loss"], 0.5);
 
@@ -54,7 +54,7 @@ TEST(NnModel, IssueSnippetStylesCompileTrainAndEvaluate) {
   functional.compile(
       {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
   (void)functional.fit(x_train, y_train, {.batch_size = 32, .epochs = 10, .verbose = 0});
-  EXPECT_GT(functional.evaluate(x_test, y_test)["accuracy"], 0.9);
+  EXPECT_GT(functional.evaluate(x_test, y_test, {.verbose = 0})["accuracy"], 0.9);
 
   struct Mlp : nn::Model {
     nn::Dense d1 = track(nn::Dense(16, {.activation = "relu"}));
@@ -67,8 +67,8 @@ TEST(NnModel, IssueSnippetStylesCompileTrainAndEvaluate) {
                .metrics = {"accuracy"}});
   (void)mlp.fit(x_train, y_train, {.batch_size = 32, .epochs = 10, .verbose = 0});
   EXPECT_EQ(mlp.trainable_weights().size(), 4u);
-  EXPECT_GT(mlp.evaluate(x_test, y_test)["accuracy"], 0.9);
-  EXPECT_EQ(mlp.predict(x_test).shape(), Shape({200, 3}));
+  EXPECT_GT(mlp.evaluate(x_test, y_test, {.verbose = 0})["accuracy"], 0.9);
+  EXPECT_EQ(mlp.predict(x_test, {.verbose = 0}).shape(), Shape({200, 3}));
 }
 
 TEST(NnModel, CopiesOfALayerShareWeightsAcrossStyles) {
@@ -80,8 +80,8 @@ TEST(NnModel, CopiesOfALayerShareWeightsAcrossStyles) {
   EXPECT_TRUE(shared.kernel.is_same(seq.trainable_weights()[0]));
   EXPECT_TRUE(shared.kernel.is_same(functional.trainable_weights()[0]));
   const Tensor x = random::normal({2, 3});
-  const auto a = functional.predict(x).to_vector<float>();
-  const auto b = seq.predict(x).to_vector<float>();
+  const auto a = functional.predict(x, {.verbose = 0}).to_vector<float>();
+  const auto b = seq.predict(x, {.verbose = 0}).to_vector<float>();
   EXPECT_EQ(a, b);
 }
 
@@ -104,7 +104,7 @@ TEST(NnModel, CustomLayerInAllThreeStyles) {
     Tensor call(const Tensor& x, bool) override { return d(x); }
   };
   Wrapper w;
-  EXPECT_EQ(w.predict(ones({4, 3})).shape(), Shape({4, 2}));
+  EXPECT_EQ(w.predict(ones({4, 3}), {.verbose = 0}).shape(), Shape({4, 2}));
   EXPECT_EQ(w.trainable_weights().size(), 2u);
 }
 
@@ -124,7 +124,7 @@ TEST(NnModel, ErrorsNameTheModelAndTheProblem) {
   EXPECT_THROW((void)model.fit(ones({3, 4}), zeros({3}, int64)), ValueError);  // not compiled
   model.compile({.optimizer = "sgd", .loss = "mse"});
   EXPECT_THROW((void)model.fit(ones({3, 4}), zeros({2, 2})), ShapeError);
-  EXPECT_THROW((void)model.predict(ones({3, 5})), ShapeError);
+  EXPECT_THROW((void)model.predict(ones({3, 5}), {.verbose = 0}), ShapeError);
 }
 
 }  // namespace

@@ -71,6 +71,17 @@ class Dataset {
   /// exception) stops and joins the thread. ValueError unless buffer_size >= 1.
   [[nodiscard]] Dataset prefetch(int64_t buffer_size) const;
 
+  /// tf.data's UNKNOWN_CARDINALITY: how many elements a pass yields cannot be known without
+  /// running it (after filter()).
+  static constexpr int64_t kUnknownCardinality = -2;
+
+  /// The number of elements one pass yields, known without running the pipeline (tf.data's
+  /// cardinality()): from_tensors: size(0); shuffle, map, prefetch: their input's; batch:
+  /// ceil(n / batch_size) (floor with drop_remainder); take(count): min(count, n); filter:
+  /// kUnknownCardinality, and so is every stage computed from an unknown input. The training loop
+  /// uses it for the progress bar's total.
+  [[nodiscard]] int64_t cardinality() const;
+
   /// Starts a pass: runs the pipeline up to the first element.
   [[nodiscard]] Iterator begin() const;
   [[nodiscard]] std::default_sentinel_t end() const { return {}; }

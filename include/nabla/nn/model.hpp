@@ -1,9 +1,10 @@
 // Model (keras.Model): a Layer that trains. Three ways to define one, as in Keras:
-//   Functional:  Tensor in = nn::Input({784}); Tensor out = nn::Dense(10)(in); nn::Model m(in,
-//   out); Sequential:  nn::Sequential({nn::Input({784}), nn::Dense(10)}) (sequential.hpp)
+//   Functional:  Tensor in = nn::Input({784}); Tensor out = nn::Dense(10)(in);
+//                nn::Model m(in, out);
+//   Sequential:  nn::Sequential({nn::Input({784}), nn::Dense(10)}) (sequential.hpp)
 //   Subclassing: struct Mlp : nn::Model { nn::Dense d = track(nn::Dense(10));
 //                                         Tensor call(const Tensor& x, bool) override { ... } };
-// then compile(), fit(), evaluate(), predict(), summary().
+// then compile(), fit(), evaluate(), predict(), summary() (their options: model_options.hpp).
 #pragma once
 
 #include <iostream>
@@ -14,43 +15,19 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/data/dataset.hpp"
 #include "nabla/graph/symbolic.hpp"
 #include "nabla/nn/layer.hpp"
-#include "nabla/nn/losses.hpp"
-#include "nabla/nn/metrics.hpp"
-#include "nabla/optim/optimizer.hpp"
+#include "nabla/nn/model_options.hpp"
 #include "nabla/train/callback.hpp"
 #include "nabla/train/history.hpp"
 
 namespace nabla::nn {
 
-struct CompileOptions {
-  optim::OptimizerRef optimizer = "rmsprop";
-  losses::LossRef loss = {};
-  std::vector<metrics::MetricRef> metrics = {};
-  std::vector<double> loss_weights = {};  // one per output (multi-output models)
-};
-
-struct FitOptions {
-  int64_t batch_size = 32;
-  int64_t epochs = 1;
-  int verbose = 1;                // 0 silent, 1 progress bar, 2 one line per epoch
-  double validation_split = 0.0;  // the last fraction of x/y (before shuffling), as Keras
-  std::optional<std::pair<Tensor, Tensor>> validation_data = std::nullopt;
-  std::vector<callbacks::CallbackRef> callbacks = {};
-  bool shuffle = true;
-  std::map<int64_t, double> class_weight = {};  // class id -> weight of its samples' loss
-  int64_t initial_epoch = 0;
-};
-
-struct EvaluateOptions {
-  int64_t batch_size = 32;
-  int verbose = 0;
-};
-
-struct PredictOptions {
-  int64_t batch_size = 32;
-};
+namespace detail {
+struct Batch;       // one batch of inputs, targets and sample weights (src/nn/model_batches.hpp)
+class BatchSource;  // where fit/evaluate/predict take their batches from
+}  // namespace detail
 
 class Model : public Layer, public callbacks::TrainingTarget {
  public:
@@ -60,16 +37,48 @@ class Model : public Layer, public callbacks::TrainingTarget {
   Model(const Tensor& inputs, const Tensor& outputs, std::string name = "");
   Model(std::vector<Tensor> inputs, std::vector<Tensor> outputs, std::string name = "");
 
+  /// Records the optimizer, the loss(es), their weights and the metrics (model_options.hpp).
+  /// Specs that need the model's outputs are checked here for functional models and at the first
+  /// training or test step otherwise (ValueError naming the mismatch).
   void compile(CompileOptions options);
-  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+
+  /// Trains on x/y in batches (Keras's fit): one tensor each, or one per model input / output
+  /// (`fit(x, {y1, y2})`). Logs "loss" (the weighted total with regularization), for several
+  /// losses "<output>_loss" (unweighted), the metrics, and the same with "val_" after validation.
+  History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
+  /// Trains on a Dataset of batches. Each element holds the model's inputs, then its targets
+  /// (one per output), then optionally per-sample weights [batch]: {x, y} or {x, y, w} for a
+  /// single-input, single-output model. An epoch is a full pass unless steps_per_epoch is given;
+  /// the progress bar shows "N/Unknown" while the number of batches is not known
+  /// (Dataset::cardinality()). validation_split and shuffle do not apply (ValueError / ignored).
+  History fit(const datasets::Dataset& data, FitOptions options = {});
+
   /// {"loss": ..., <metric>: ...} over x/y, batched, in inference mode.
-  std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y,
+  std::map<std::string, double> evaluate(const Tensors& x, const Tensors& y,
                                          EvaluateOptions options = {});
-  /// The outputs for x, computed in batches in inference mode.
-  [[nodiscard]] Tensor predict(const Tensor& x, PredictOptions options = {});
+  /// The same over a Dataset laid out as fit()'s.
+  std::map<std::string, double> evaluate(const datasets::Dataset& data,
+                                         EvaluateOptions options = {});
+
+  /// The output for x, computed in batches in inference mode (a single-output model).
+  [[nodiscard]] Tensor predict(const Tensors& x, PredictOptions options = {});
+  /// The same over a Dataset whose elements start with the model's inputs (targets, if any,
+  /// are ignored, as Keras).
+  [[nodiscard]] Tensor predict(const datasets::Dataset& data, PredictOptions options = {});
+  /// Every output of a multi-output model, in output order.
+  [[nodiscard]] std::vector<Tensor> predict_outputs(const Tensors& x, PredictOptions options = {});
+  [[nodiscard]] std::vector<Tensor> predict_outputs(const datasets::Dataset& data,
+                                                    PredictOptions options = {});
+
   /// One optimisation step on one batch; returns that batch's loss and metrics.
-  std::map<std::string, double> train_on_batch(const Tensor& x, const Tensor& y);
-  std::map<std::string, double> test_on_batch(const Tensor& x, const Tensor& y);
+  std::map<std::string, double> train_on_batch(const Tensors& x, const Tensors& y);
+  std::map<std::string, double> test_on_batch(const Tensors& x, const Tensors& y);
+
+  /// Keras's output_names: the names of the layers producing a functional model's outputs
+  /// (made unique with "_1", "_2", ...), the last layer's for a Sequential; empty for a
+  /// subclassed model, whose outputs are named "output_0", ... once it has been called.
+  [[nodiscard]] virtual std::vector<std::string> output_names() const;
+
   /// Keras's table: Layer (type) / Output Shape / Param # (and Connected to for functional
   /// models), then total, trainable and non-trainable parameter counts.
   void summary(std::ostream& out = std::cout) const;
@@ -107,8 +116,23 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] Compiled& compiled(std::string_view caller) const;
 
  private:
-  /// One optimisation step (forward, loss, gradients, update, metrics); the batch's loss.
-  double train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
+  using Batch = detail::Batch;
+  using BatchSource = detail::BatchSource;
+  /// The model's outputs for a batch of inputs (one per input).
+  [[nodiscard]] std::vector<Tensor> forward(const std::vector<Tensor>& xs, bool training);
+  /// The compiled state, with its per-output specs resolved against `outputs` outputs.
+  [[nodiscard]] Compiled& built_compiled(std::string_view caller, size_t outputs);
+  /// One optimisation step (forward, loss, gradients, update, loss trackers and metrics).
+  void train_step(const Batch& batch);
+  /// One evaluation step (forward, loss, loss trackers and metrics), in inference mode.
+  void test_step(const Batch& batch);
+  History run_fit(BatchSource& train, BatchSource* validation, const FitOptions& options);
+  std::map<std::string, double> run_evaluate(
+      BatchSource& data, int verbose, const std::vector<std::shared_ptr<callbacks::Callback>>& cbs,
+      bool in_fit);
+  std::vector<Tensor> run_predict(BatchSource& data, const PredictOptions& options);
+  [[nodiscard]] size_t input_count() const;
+  [[nodiscard]] size_t output_count() const;
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<graph::Executor> graph_;
   bool stop_training_ = false;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "nabla/nn/model.hpp"
@@ -21,6 +22,8 @@ class Sequential : public ClonableLayer<Sequential, Model> {
 
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Sequential"; }
+  /// The last layer's name (Keras); empty while the stack is.
+  [[nodiscard]] std::vector<std::string> output_names() const override;
 
  protected:
   [[nodiscard]] std::vector<SummaryRow> summary_rows() const override;

@@ -34,10 +34,10 @@ class TrainingTarget {
   virtual void set_learning_rate(double learning_rate) = 0;
 };
 
-/// What fit() tells callbacks before training (Keras's params).
+/// What fit() (or evaluate(), predict()) tells callbacks before it starts (Keras's params).
 struct TrainParams {
   int64_t epochs = 1;
-  int64_t steps = 0;  // batches per epoch
+  int64_t steps = 0;  // batches per epoch; <= 0: unknown (a dataset of unknown cardinality)
   int verbose = 1;
 };
 
@@ -52,8 +52,16 @@ class Callback {
   virtual void on_epoch_end(int64_t /*epoch*/, const Logs&) {}
   virtual void on_train_batch_begin(int64_t /*batch*/, const Logs&) {}
   virtual void on_train_batch_end(int64_t /*batch*/, const Logs&) {}
+  // evaluate(), and fit()'s validation pass at the end of each epoch.
   virtual void on_test_begin(const Logs&) {}
   virtual void on_test_end(const Logs&) {}
+  virtual void on_test_batch_begin(int64_t /*batch*/, const Logs&) {}
+  virtual void on_test_batch_end(int64_t /*batch*/, const Logs&) {}
+  // predict(); the batch logs are empty (Keras passes the outputs, nabla's predict returns them).
+  virtual void on_predict_begin(const Logs&) {}
+  virtual void on_predict_end(const Logs&) {}
+  virtual void on_predict_batch_begin(int64_t /*batch*/, const Logs&) {}
+  virtual void on_predict_batch_end(int64_t /*batch*/, const Logs&) {}
 
  protected:
   TrainingTarget* model_ = nullptr;
