@@ -18,7 +18,6 @@ Tensor relu6(const Tensor& x) { return clip(x, 0.0, 6.0); }
 Tensor sigmoid(const Tensor& x) { return nabla::sigmoid(x); }
 Tensor tanh(const Tensor& x) { return nabla::tanh(x); }
 
-
 Tensor elu(const Tensor& x, double alpha) {
   const Tensor positive = x > 0.0;
   // expm1 sees only non-positive values: it cannot overflow where the x branch is taken.
