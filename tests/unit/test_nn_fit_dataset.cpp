@@ -9,20 +9,14 @@
 #include <sstream>
 #include <string>
 
+#include "unit/nn_test_data.hpp"
+
 using namespace nabla;
 using datasets::Dataset;
 
 namespace {
 
-/// Three Gaussian blobs in 8 dimensions (separable), labels 0..2.
-std::pair<Tensor, Tensor> blobs(int64_t n, uint64_t seed) {
-  random::seed(seed);
-  Tensor y = random::randint(0, 3, {n});
-  Tensor centers =
-      tensor<float>({{2, 0, 0, 0, 1, 0, 0, 0}, {0, 2, 0, 0, 0, 1, 0, 0}, {0, 0, 2, 0, 0, 0, 1, 0}});
-  Tensor x = take(centers, y, 0) + random::normal({n, 8}, 0.0, 0.5);
-  return {x, y};
-}
+using nn_test::blobs;
 
 nn::Sequential classifier() {
   auto model = nn::Sequential({nn::Input({8}), nn::Dense(16, {.activation = "relu"}),

@@ -6,19 +6,13 @@
 #include <nabla/nn/nn.hpp>
 #include <sstream>
 
+#include "unit/nn_test_data.hpp"
+
 using namespace nabla;
 
 namespace {
 
-/// Two Gaussian blobs per class in 8 dimensions: linearly separable, 3 classes.
-std::pair<Tensor, Tensor> blobs(int64_t n, uint64_t seed) {
-  random::seed(seed);
-  Tensor y = random::randint(0, 3, {n});
-  Tensor centers =
-      tensor<float>({{2, 0, 0, 0, 1, 0, 0, 0}, {0, 2, 0, 0, 0, 1, 0, 0}, {0, 0, 2, 0, 0, 0, 1, 0}});
-  Tensor x = take(centers, y, 0) + random::normal({n, 8}, 0.0, 0.5);
-  return {x, y};
-}
+using nn_test::blobs;
 
 TEST(NnModel, IssueSnippetStylesCompileTrainAndEvaluate) {
   auto [x_train, y_train] = blobs(600, 1);
