@@ -11,6 +11,7 @@
 #include "nabla/nn/layers/merging.hpp"
 #include "nabla/nn/layers/reshaping.hpp"
 #include "nn/config_util.hpp"
+#include "nn/name_table.hpp"
 
 namespace nabla::nn {
 namespace {
@@ -48,12 +49,6 @@ Registry& registry() {
   return instance;
 }
 
-std::string joined_names(const std::map<std::string, LayerFactory>& factories) {
-  std::string out;
-  for (const auto& [name, factory] : factories) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
 }  // namespace
 
 void register_layer(const std::string& class_name, LayerFactory factory) {
@@ -88,7 +83,7 @@ std::shared_ptr<Layer> layer_from_config(const std::string& class_name,
     std::lock_guard lock(r.mutex);
     const auto it = r.factories.find(class_name);
     NABLA_CHECK(it != r.factories.end(), ValueError, "layer_from_config: unknown layer class '",
-                class_name, "'; known classes: ", joined_names(r.factories),
+                class_name, "'; known classes: ", detail::joined_names(r.factories),
                 " (register custom classes with nn::register_layer)");
     factory = it->second;
   }

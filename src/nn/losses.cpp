@@ -9,6 +9,7 @@
 #include "nabla/ops/reduction.hpp"
 #include "nabla/util/error.hpp"
 #include "nn/losses_common.hpp"
+#include "nn/name_table.hpp"
 
 namespace nabla::nn::losses {
 
@@ -69,15 +70,7 @@ const std::map<std::string, Factory>& loss_table() {
 }
 
 std::shared_ptr<Loss> loss_from_name(const std::string& name) {
-  const auto& table = loss_table();
-  const auto found = table.find(name);
-  if (found == table.end()) {
-    std::string known;
-    for (const auto& [key, factory] : table) known += (known.empty() ? "" : ", ") + key;
-    throw ValueError(::nabla::detail::str_cat("Could not interpret loss identifier: '", name,
-                                              "'. Known names: ", known));
-  }
-  return found->second();
+  return detail::find_by_name(loss_table(), name, "loss")();
 }
 
 }  // namespace

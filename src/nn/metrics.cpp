@@ -10,6 +10,7 @@
 #include "nabla/ops/view.hpp"
 #include "nabla/util/error.hpp"
 #include "nn/losses_common.hpp"
+#include "nn/name_table.hpp"
 
 namespace nabla::nn::metrics {
 
@@ -111,15 +112,7 @@ const std::map<std::string, Factory>& metric_table() {
 }
 
 std::shared_ptr<Metric> metric_from_name(const std::string& name) {
-  const auto& table = metric_table();
-  const auto found = table.find(name);
-  if (found == table.end()) {
-    std::string known;
-    for (const auto& [key, factory] : table) known += (known.empty() ? "" : ", ") + key;
-    throw ValueError(::nabla::detail::str_cat("Could not interpret metric identifier: '", name,
-                                              "'. Known names: ", known));
-  }
-  std::shared_ptr<Metric> metric = found->second();
+  std::shared_ptr<Metric> metric = detail::find_by_name(metric_table(), name, "metric")();
   if (metric->name() == name) return metric;
   return std::make_shared<RenamedMetric>(std::move(metric), name);
 }
