@@ -91,6 +91,15 @@ std::string Layer::class_name() const {
 }
 bool Layer::trainable() const { return state_->trainable; }
 void Layer::set_trainable(bool trainable) { state_->trainable = trainable; }
+DType Layer::dtype() const { return state_->dtype; }
+void Layer::set_dtype(DType dtype) {
+  NABLA_CHECK(is_floating(dtype), DTypeError, name(), ".set_dtype: layers compute in float32 or ",
+              "float64, got ", dtype);
+  NABLA_CHECK(!state_->built || state_->dtype == dtype, ValueError, name(),
+              ".set_dtype: the layer is already built with ", state_->dtype, " weights");
+  state_->dtype = dtype;
+  for (const auto& sub : state_->sublayers) sub->set_dtype(dtype);
+}
 bool Layer::built() const { return state_->built; }
 
 void Layer::build(const Shape&) {}
@@ -211,7 +220,7 @@ Tensor Layer::add_weight(const std::string& weight_name, const Shape& shape,
     NABLA_CHECK(w.name != weight_name, ValueError, name(), ": weight '", weight_name,
                 "' added twice");
   }
-  Tensor value = (*initializer.get())(shape, float32);
+  Tensor value = (*initializer.get())(shape, s.dtype);
   if (trainable) value.requires_grad_();
   s.weights.push_back({weight_name, value, trainable, regularizer.get()});
   return value;
@@ -325,7 +334,8 @@ std::vector<Tensor> Layer::losses() const {
 }
 
 nlohmann::json Layer::get_config() const {
-  return {{"name", name()}, {"trainable", trainable()}, {"dtype", "float32"}};
+  return {
+      {"name", name()}, {"trainable", trainable()}, {"dtype", std::string(dtype_name(dtype()))}};
 }
 
 Tensor Input(const Shape& shape, DType dtype, std::string name) {

@@ -120,8 +120,10 @@ void apply_base_config(Layer& layer, const nlohmann::json& config) {
         dtype->is_object() && dtype->contains("config") && dtype->at("config").is_object();
     const nlohmann::json policy =
         is_policy ? dtype->at("config").value("name", nlohmann::json()) : *dtype;
-    NABLA_CHECK(policy == "float32", ValueError, who,
-                ": nabla's layers compute in float32; the config's dtype is ", dtype->dump());
+    NABLA_CHECK(policy == "float32" || policy == "float64", ValueError, who,
+                ": nabla's layers compute in float32 or float64; the config's dtype is ",
+                dtype->dump());
+    layer.set_dtype(policy == "float64" ? float64 : float32);
   }
   if (config.contains("name"))
     layer.set_name(detail::config_as<std::string>(config.at("name"), who, "name"));

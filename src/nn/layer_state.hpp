@@ -20,6 +20,7 @@ struct LayerState {
   std::string class_name;  // recorded when built (a proxy cannot ask its dynamic type)
   bool trainable = true;
   bool built = false;
+  DType dtype = float32;  // the weights' dtype (Keras's layer dtype)
   std::vector<Weight> weights;
   std::vector<std::shared_ptr<Layer>> sublayers;
   std::vector<Shape> input_shapes;  // at build time (batch dimension included)

@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <nabla/nabla.hpp>
+#include <string>
 
 namespace layer_test {
 
@@ -26,7 +29,65 @@ struct LayerTestSpec {
   /// from_config(get_config()) rebuilds an equal layer. Off for layers whose config cannot hold
   /// them (Lambda's C++ function): from_config must then throw a ValueError.
   bool config_round_trip = true;
+  /// A float64 copy of the layer (set_dtype(float64)) passes a finite-difference check of the
+  /// gradient of its output with respect to its inputs and every trainable weight, in inference
+  /// mode and, when `gradcheck_training` is set (layers whose training-mode output is
+  /// deterministic, like BatchNormalization), in training mode too.
+  bool gradcheck = true;
+  bool gradcheck_training = false;
 };
+
+namespace detail {
+
+/// d sum(u * layer(xs)) / d (each input, each trainable weight) by one backward pass against
+/// central differences, on up to `kSampled` elements of each tensor (spread over it), in float64.
+template <class Apply>
+void check_layer_gradients(nabla::nn::Layer& layer, const std::vector<nabla::Tensor>& xs,
+                           bool training, const Apply& apply) {
+  using namespace nabla;
+  constexpr int64_t kSampled = 24;
+  constexpr double kEps = 1e-6, kAtol = 1e-6, kRtol = 1e-4;
+  const Tensor u = random::normal(apply(layer, xs, training).shape(), 0.0, 1.0, float64);
+  auto loss_value = [&] {
+    NoGradGuard no_grad;
+    return sum(u * apply(layer, xs, training)).template item<double>();
+  };
+  std::vector<Tensor> wrt;
+  for (const Tensor& x : xs) wrt.push_back(x);
+  for (const Tensor& w : layer.trainable_weights()) wrt.push_back(w);
+  std::vector<Tensor> grads;
+  {
+    EnableGradGuard grad_mode;
+    std::vector<Tensor> inputs;
+    for (const Tensor& x : xs) inputs.push_back(x.detach().requires_grad_());
+    std::vector<Tensor> vars = inputs;
+    for (const Tensor& w : layer.trainable_weights()) vars.push_back(w);
+    grads = autograd::grad({sum(u * apply(layer, inputs, training))}, vars);
+  }
+  for (size_t t = 0; t < wrt.size(); ++t) {
+    const std::string what =
+        t < xs.size() ? "input " + std::to_string(t) : "weight " + std::to_string(t - xs.size());
+    ASSERT_TRUE(wrt[t].is_contiguous() && wrt[t].dtype() == float64) << layer.name() << " " << what;
+    ASSERT_TRUE(grads[t].defined()) << layer.name() << ": no gradient for " << what;
+    const std::vector<double> analytic = grads[t].template to_vector<double>();
+    double* data = wrt[t].template data<double>();
+    const int64_t n = wrt[t].numel();
+    const int64_t step = std::max<int64_t>(1, n / kSampled);
+    for (int64_t i = 0; i < n; i += step) {
+      const double saved = data[i];
+      data[i] = saved + kEps;
+      const double plus = loss_value();
+      data[i] = saved - kEps;
+      const double minus = loss_value();
+      data[i] = saved;
+      const double numeric = (plus - minus) / (2 * kEps);
+      EXPECT_NEAR(analytic[static_cast<size_t>(i)], numeric, kAtol + kRtol * std::abs(numeric))
+          << layer.name() << " (training=" << training << "): d/d " << what << "[" << i << "]";
+    }
+  }
+}
+
+}  // namespace detail
 
 template <class MakeLayer>
 void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
@@ -96,6 +157,18 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
     }
   } else {
     EXPECT_THROW((void)nn::layer_from_config(layer.class_name(), reparsed), ValueError);
+  }
+
+  // Gradients, in float64.
+  if (spec.gradcheck) {
+    auto layer64 = make_layer();
+    layer64.set_dtype(float64);
+    std::vector<Tensor> xs64;
+    for (const Tensor& x : xs) xs64.push_back(x.astype(float64));
+    for (const bool training : {false, true}) {
+      if (training && !spec.gradcheck_training) continue;
+      detail::check_layer_gradients(layer64, xs64, training, apply);
+    }
   }
 
   // One training step on a fresh layer changes every trainable weight.

@@ -98,6 +98,11 @@ class Layer {
   [[nodiscard]] bool trainable() const;
   void set_trainable(bool trainable);
   [[nodiscard]] bool built() const;
+  /// The dtype of the weights build() creates (Keras's `dtype`, float32 by default). Set before
+  /// the layer is built; it applies to the sub-layers tracked so far too. float64 layers are
+  /// what the gradient checks use.
+  [[nodiscard]] DType dtype() const;
+  void set_dtype(DType dtype);
   [[nodiscard]] const std::string& name() const;
   void set_name(std::string name);
   /// Keras's class name ("Dense"); defaults to the demangled C++ class name.
