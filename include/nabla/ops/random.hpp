@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "nabla/tensor/tensor.hpp"
 #include "nabla/util/random_state.hpp"
@@ -23,3 +24,15 @@ namespace nabla::random {
 void shuffle(Tensor& x);
 
 }  // namespace nabla::random
+
+namespace nabla {
+
+/// Inverted dropout (Keras's and PyTorch's training-mode dropout): each element is zeroed with
+/// probability `rate` and the rest are scaled by 1 / (1 - rate). `noise_shape` (same rank as x,
+/// -1 for x's extent) broadcasts one draw over several elements, e.g. {-1, 1, 1, -1} drops whole
+/// channels of [N, H, W, C]. One pass; the mask is a function of the random state and is drawn
+/// again, not stored, for the gradient.
+[[nodiscard]] Tensor dropout(const Tensor& x, double rate,
+                             const std::vector<int64_t>& noise_shape = {});
+
+}  // namespace nabla

@@ -13,5 +13,6 @@ void register_manipulation_kernels(KernelTable& table);
 void register_scatter_kernels(KernelTable& table);
 void register_optimizer_kernels(KernelTable& table);
 void register_softmax_kernels(KernelTable& table);
+void register_dropout_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

@@ -12,6 +12,7 @@ void register_kernels(KernelTable& table) {
   register_scatter_kernels(table);
   register_optimizer_kernels(table);
   register_softmax_kernels(table);
+  register_dropout_kernels(table);
 }
 
 }  // namespace nabla::cpu

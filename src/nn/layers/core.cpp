@@ -131,18 +131,11 @@ Dropout::Dropout(double rate, DropoutOptions options)
 
 Tensor Dropout::call(const Tensor& x, bool training) {
   if (!training || rate_ == 0) return x;
-  Shape mask_shape = x.shape();
-  if (!options_.noise_shape.empty()) {
-    NABLA_CHECK(static_cast<int64_t>(options_.noise_shape.size()) == x.ndim(), ShapeError, name(),
-                " (Dropout): noise_shape ", Shape(options_.noise_shape),
-                " does not match the input's rank ", x.ndim());
-    for (int64_t d = 0; d < x.ndim(); ++d) {
-      const int64_t n = options_.noise_shape[static_cast<size_t>(d)];
-      mask_shape[d] = n == -1 ? x.shape()[d] : n;
-    }
-  }
-  const Tensor keep = random::uniform(mask_shape, 0.0, 1.0, x.dtype()) >= rate_;
-  return x * (keep.astype(x.dtype()) * (1.0 / (1.0 - rate_)));
+  NABLA_CHECK(
+      options_.noise_shape.empty() || static_cast<int64_t>(options_.noise_shape.size()) == x.ndim(),
+      ShapeError, name(), " (Dropout): noise_shape ", Shape(options_.noise_shape),
+      " does not match the input's rank ", x.ndim());
+  return dropout(x, rate_, options_.noise_shape);
 }
 
 nlohmann::json Dropout::get_config() const {

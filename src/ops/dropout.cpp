@@ -1,0 +1,74 @@
+// dropout: one pass that draws the keep mask from the Philox stream and scales the kept elements.
+// The mask is never stored: it is a pure function of (seed, counter, element index), so the VJP
+// is the same op on the gradient with the same attributes (dropout is linear in x for a fixed
+// mask), which also makes it differentiable any number of times.
+#include <cmath>
+
+#include "nabla/ops/random.hpp"
+#include "nabla/util/random_state.hpp"
+#include "ops/dispatch.hpp"
+#include "ops/infer_util.hpp"
+
+namespace nabla {
+namespace {
+
+std::vector<TensorSpec> dropout_infer(const OpDef& op, std::span<const Tensor> in,
+                                      const Attrs& attrs) {
+  const Tensor& x = in[0];
+  NABLA_CHECK(is_floating(x.dtype()), DTypeError, op.name, ": expected a floating dtype, got ",
+              x.dtype());
+  const double rate = attrs.get<double>("rate");
+  NABLA_CHECK(rate >= 0 && rate < 1, ValueError, op.name, ": rate must be in [0, 1), got ", rate);
+  const Shape& mask = attrs.get<Shape>("mask_shape");
+  NABLA_CHECK(mask.rank() == x.ndim(), ShapeError, op.name, ": noise shape ", mask,
+              " does not match the input's rank (input ", x.shape(), ")");
+  for (int64_t d = 0; d < x.ndim(); ++d) {
+    NABLA_CHECK(mask[d] == x.shape()[d] || mask[d] == 1, ShapeError, op.name, ": noise shape ",
+                mask, " does not broadcast to the input's shape ", x.shape());
+  }
+  return single(x.shape(), x.dtype());
+}
+
+std::vector<Tensor> dropout_vjp(const VjpContext& ctx);
+
+}  // namespace
+
+NABLA_DEFINE_OP(dropout_op, .name = "dropout", .infer = &dropout_infer, .vjp = &dropout_vjp,
+                .saves = Saves::Nothing);
+
+namespace {
+
+// The kernel reads its input contiguous (the mask index of an element is its position in the
+// broadcast mask, computed from contiguous coordinates).
+Tensor apply_dropout(const Tensor& x, const Attrs& attrs) {
+  return dispatch1(dropout_op, {x.contiguous()}, attrs);
+}
+
+std::vector<Tensor> dropout_vjp(const VjpContext& ctx) {
+  return {apply_dropout(ctx.grad_outputs[0], ctx.attrs)};
+}
+
+}  // namespace
+
+Tensor dropout(const Tensor& x, double rate, const std::vector<int64_t>& noise_shape) {
+  NABLA_CHECK(x.defined(), ValueError, "dropout: undefined input");
+  Shape mask = x.shape();
+  if (!noise_shape.empty()) {
+    NABLA_CHECK(static_cast<int64_t>(noise_shape.size()) == x.ndim(), ShapeError,
+                "dropout: noise shape ", Shape(noise_shape),
+                " does not match the input's rank (input ", x.shape(), ")");
+    for (int64_t d = 0; d < x.ndim(); ++d) {
+      const int64_t n = noise_shape[static_cast<size_t>(d)];
+      mask[d] = n == -1 ? x.shape()[d] : n;
+    }
+  }
+  // One 32-bit Philox word per mask element, four words per counter.
+  const auto range = random::reserve_counters(static_cast<uint64_t>((mask.numel() + 3) / 4));
+  const Attrs attrs{{"rate", rate},
+                    {"mask_shape", mask},
+                    {"seed", static_cast<int64_t>(range.seed)},
+                    {"counter", static_cast<int64_t>(range.first)}};
+  return apply_dropout(x, attrs);
+}
+
+}  // namespace nabla
