@@ -6,9 +6,14 @@
 #include <map>
 #include <mutex>
 
+#include "nabla/nn/layers/convolutional.hpp"
 #include "nabla/nn/layers/core.hpp"
 #include "nabla/nn/layers/lambda.hpp"
 #include "nabla/nn/layers/merging.hpp"
+#include "nabla/nn/layers/normalization.hpp"
+#include "nabla/nn/layers/pooling.hpp"
+#include "nabla/nn/layers/regularization.hpp"
+#include "nabla/nn/layers/resampling.hpp"
 #include "nabla/nn/layers/reshaping.hpp"
 #include "nn/config_util.hpp"
 #include "nn/name_table.hpp"
@@ -45,6 +50,29 @@ Registry& registry() {
                                builtin<Maximum>("Maximum"),
                                builtin<Minimum>("Minimum"),
                                builtin<Concatenate>("Concatenate"),
+                               builtin<Conv1D>("Conv1D"),
+                               builtin<Conv2D>("Conv2D"),
+                               builtin<Conv2DTranspose>("Conv2DTranspose"),
+                               builtin<DepthwiseConv2D>("DepthwiseConv2D"),
+                               builtin<SeparableConv2D>("SeparableConv2D"),
+                               builtin<BatchNormalization>("BatchNormalization"),
+                               builtin<LayerNormalization>("LayerNormalization"),
+                               builtin<ZeroPadding1D>("ZeroPadding1D"),
+                               builtin<ZeroPadding2D>("ZeroPadding2D"),
+                               builtin<Cropping1D>("Cropping1D"),
+                               builtin<Cropping2D>("Cropping2D"),
+                               builtin<UpSampling1D>("UpSampling1D"),
+                               builtin<UpSampling2D>("UpSampling2D"),
+                               builtin<SpatialDropout1D>("SpatialDropout1D"),
+                               builtin<SpatialDropout2D>("SpatialDropout2D"),
+                               builtin<MaxPooling1D>("MaxPooling1D"),
+                               builtin<MaxPooling2D>("MaxPooling2D"),
+                               builtin<AveragePooling1D>("AveragePooling1D"),
+                               builtin<AveragePooling2D>("AveragePooling2D"),
+                               builtin<GlobalMaxPooling1D>("GlobalMaxPooling1D"),
+                               builtin<GlobalMaxPooling2D>("GlobalMaxPooling2D"),
+                               builtin<GlobalAveragePooling1D>("GlobalAveragePooling1D"),
+                               builtin<GlobalAveragePooling2D>("GlobalAveragePooling2D"),
                            }};
   return instance;
 }

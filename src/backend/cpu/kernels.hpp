@@ -14,5 +14,7 @@ void register_scatter_kernels(KernelTable& table);
 void register_optimizer_kernels(KernelTable& table);
 void register_softmax_kernels(KernelTable& table);
 void register_dropout_kernels(KernelTable& table);
+void register_convolution_kernels(KernelTable& table);
+void register_pooling_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

@@ -13,6 +13,8 @@ void register_kernels(KernelTable& table) {
   register_optimizer_kernels(table);
   register_softmax_kernels(table);
   register_dropout_kernels(table);
+  register_convolution_kernels(table);
+  register_pooling_kernels(table);
 }
 
 }  // namespace nabla::cpu
