@@ -19,9 +19,8 @@ build: deps
 	@cmake --build --preset release -j $(JOBS)
 
 demo: build
-	@echo "make demo: nabla's flagship example (until the MNIST CNN exists, a nearest-centroid"
-	@echo "MNIST classifier built from tensor ops: IDX loading, reductions, broadcasting, matmul)."
-	@build/release/examples/mnist_centroids --data $(NABLA_DATA)/mnist
+	@echo "make demo: nabla's flagship example, the Keras MNIST convnet trained for 3 epochs."
+	@build/release/examples/mnist_cnn --epochs 3 --data $(NABLA_DATA)/mnist
 
 test: build
 	@ctest --preset release -j $(JOBS)

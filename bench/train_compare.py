@@ -3,7 +3,8 @@
 
 For every configuration (model, optimizer, batch) both programs run `--reps` times, alternating,
 with the same protocol flags; the table reports the median over repetitions of each run's
-median seconds per epoch, and the ratio nabla / PyTorch (the issue's target: <= 0.5).
+median seconds per epoch (or, for --infer rows, samples per second), and the ratio nabla /
+PyTorch (issue 4's and 5's targets: <= 0.5 for training, >= 2 for inference).
 
   /usr/bin/python3 bench/train_compare.py --nabla build/release/bench/train_throughput \
       --reference ../shared/bench/pytorch_reference.py --out bench/train_results.jsonl
@@ -18,10 +19,17 @@ import statistics
 import subprocess
 import sys
 
+# (model, optimizer, batch, mode); "infer" rows compare samples per second (--infer, batch 1000).
 CONFIGS = [
-    ("mlp512", "adam", 128), ("mlp512", "sgd", 128), ("mlp512", "adam", 32), ("mlp512", "sgd", 32),
-    ("mlp128", "adam", 128), ("mlp128", "sgd", 128), ("mlp128", "adam", 32), ("mlp128", "sgd", 32),
+    ("mlp512", "adam", 128, "train"), ("mlp512", "sgd", 128, "train"),
+    ("mlp512", "adam", 32, "train"), ("mlp512", "sgd", 32, "train"),
+    ("mlp128", "adam", 128, "train"), ("mlp128", "sgd", 128, "train"),
+    ("mlp128", "adam", 32, "train"), ("mlp128", "sgd", 32, "train"),
+    ("cnnA", "adam", 128, "train"), ("cnnA", "adam", 32, "train"), ("cnnA", "adam", 1000, "infer"),
+    ("cnnB", "adam", 128, "train"), ("cnnB", "adam", 32, "train"), ("cnnB", "adam", 1000, "infer"),
 ]
+# A convnet epoch takes PyTorch about a minute here: shorter timed segments for those.
+SEG_FRAC = {"cnnA": 0.1, "cnnB": 0.2}
 
 
 def run(cmd, env):
@@ -43,15 +51,17 @@ def main():
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS="1")
     nabla_env = dict(os.environ, NABLA_NUM_THREADS=str(args.threads))
-    common = ["--threads", str(args.threads), "--segments", str(args.segments),
-              "--seg-frac", str(args.seg_frac)]
+    common = ["--threads", str(args.threads), "--segments", str(args.segments)]
     only = set(filter(None, args.only.split(",")))
     out = open(args.out, "a") if args.out else None
     rows = []
-    for model, opt, batch in CONFIGS:
+    for model, opt, batch, mode in CONFIGS:
         if only and model not in only:
             continue
         flags = ["--model", model, "--opt", opt, "--batch", str(batch)] + common
+        flags += ["--infer"] if mode == "infer" else [
+            "--seg-frac", str(SEG_FRAC.get(model, args.seg_frac))]
+        key = "samples_per_s_median" if mode == "infer" else "sec_per_epoch_median"
         ours, theirs = [], []
         for _ in range(args.reps):
             a = run([args.nabla] + flags, nabla_env)
@@ -61,18 +71,20 @@ def main():
                 if out:
                     out.write(json.dumps(r) + "\n")
                     out.flush()
-            ours.append(a["sec_per_epoch_median"])
-            theirs.append(b["sec_per_epoch_median"])
+            ours.append(a[key])
+            theirs.append(b[key])
         n, t = statistics.median(ours), statistics.median(theirs)
-        rows.append((model, opt, batch, n, min(ours), max(ours), t, min(theirs), max(theirs)))
-        print(f"{model} {opt} b{batch}: nabla {n:.3f} s/epoch, PyTorch {t:.3f}, ratio {n / t:.2f}",
-              file=sys.stderr, flush=True)
-    print("| model | optimizer | batch | nabla s/epoch (min-max) | PyTorch s/epoch (min-max) "
+        what = "samples/s" if mode == "infer" else "s/epoch"
+        rows.append((model, "-" if mode == "infer" else opt, batch, what, n, min(ours), max(ours),
+                     t, min(theirs), max(theirs)))
+        print(f"{model} {mode} {opt} b{batch}: nabla {n:.3f} {what}, PyTorch {t:.3f}, "
+              f"ratio {n / t:.2f}", file=sys.stderr, flush=True)
+    print("| model | optimizer | batch | unit | nabla, median (min-max) | PyTorch, median (min-max) "
           "| nabla / PyTorch |")
-    print("|---|---|---|---|---|---|")
-    for model, opt, batch, n, nlo, nhi, t, tlo, thi in rows:
-        print(f"| {model} | {opt} | {batch} | {n:.2f} ({nlo:.2f}-{nhi:.2f}) | {t:.2f} "
-              f"({tlo:.2f}-{thi:.2f}) | **{n / t:.2f}** |")
+    print("|---|---|---|---|---|---|---|")
+    for model, opt, batch, what, n, nlo, nhi, t, tlo, thi in rows:
+        print(f"| {model} | {opt} | {batch} | {what} | {n:.3g} ({nlo:.3g}-{nhi:.3g}) | {t:.3g} "
+              f"({tlo:.3g}-{thi:.3g}) | **{n / t:.2f}** |")
 
 
 if __name__ == "__main__":

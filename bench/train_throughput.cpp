@@ -79,12 +79,30 @@ nn::Sequential mlp(const std::vector<int64_t>& hidden) {
   return model;
 }
 
+// The reference's convnets (Keras's mnist_cnn and "simple MNIST convnet"). The data is
+// [N, 1, 28, 28] as the reference's; with one channel, reshaping it to channels-last
+// [N, 28, 28, 1] moves nothing.
+nn::Sequential cnn_a() {
+  return nn::Sequential(
+      {nn::Input({1, 28, 28}), nn::Reshape({28, 28, 1}), nn::Conv2D(32, 3, {.activation = "relu"}),
+       nn::Conv2D(64, 3, {.activation = "relu"}), nn::MaxPooling2D(2), nn::Dropout(0.25),
+       nn::Flatten(), nn::Dense(128, {.activation = "relu"}), nn::Dropout(0.5), nn::Dense(10)});
+}
+
+nn::Sequential cnn_b() {
+  return nn::Sequential({nn::Input({1, 28, 28}), nn::Reshape({28, 28, 1}),
+                         nn::Conv2D(32, 3, {.activation = "relu"}), nn::MaxPooling2D(2),
+                         nn::Conv2D(64, 3, {.activation = "relu"}), nn::MaxPooling2D(2),
+                         nn::Flatten(), nn::Dropout(0.5), nn::Dense(10)});
+}
+
 nn::Sequential make_model(const std::string& name) {
   if (name == "mlp512") return mlp({512, 512});
   if (name == "mlp128") return mlp({128});
-  if (name == "cnnA" || name == "cnnB" || name == "lstm" || name == "gru") {
-    throw std::invalid_argument("--model " + name +
-                                " needs the convolutional / recurrent layers (issues 5 and 6)");
+  if (name == "cnnA") return cnn_a();
+  if (name == "cnnB") return cnn_b();
+  if (name == "lstm" || name == "gru") {
+    throw std::invalid_argument("--model " + name + " needs the recurrent layers (issue 6)");
   }
   throw std::invalid_argument("--model must be mlp512, mlp128, cnnA, cnnB, lstm or gru");
 }
