@@ -3,6 +3,8 @@
 #pragma once
 
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nabla/util/error.hpp>
 #include <stdexcept>
@@ -25,6 +27,18 @@ T parse_number(std::string_view flag, std::string_view text) {
     throw UsageError(std::string(flag) + " expects a number, got '" + std::string(text) + "'");
   }
   return value;
+}
+
+/// For --skip-if-no-data: true (after saying so) when no --data folder was given and
+/// $NABLA_DATA/mnist does not exist, so the program can exit 77, CTest's "skipped".
+inline bool mnist_missing(const char* program, const std::string& data_flag) {
+  if (!data_flag.empty()) return false;
+  const char* root = std::getenv("NABLA_DATA");
+  if (root != nullptr && std::filesystem::exists(std::filesystem::path(root) / "mnist")) {
+    return false;
+  }
+  std::cout << program << ": skipped: NABLA_DATA/mnist not found\n";
+  return true;
 }
 
 /// An example's main(): parse the options (usage errors exit 2 with the usage text), --help

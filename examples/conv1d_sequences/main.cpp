@@ -5,8 +5,6 @@
 // With the defaults (Adam, batch 128, 5 epochs) it reaches >= 97% test accuracy. Same conventions
 // as the other examples: --data, --epochs, --batch-size, --plot and one final JSON line.
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <nabla/nabla.hpp>
 #include <string>
@@ -68,13 +66,8 @@ Options parse_options(int argc, char** argv) {
 }
 
 int run(const Options& options) {
-  if (options.skip_if_no_data && options.data.empty()) {
-    const char* root = std::getenv("NABLA_DATA");
-    if (root == nullptr || !std::filesystem::exists(std::filesystem::path(root) / "mnist")) {
-      std::cout << "conv1d_sequences: skipped: NABLA_DATA/mnist not found\n";
-      return 77;
-    }
-  }
+  if (options.skip_if_no_data && example_cli::mnist_missing("conv1d_sequences", options.data))
+    return 77;
   random::seed(options.seed);
   auto [train, test] =
       options.data.empty() ? datasets::mnist::load_data() : datasets::load_idx_folder(options.data);

@@ -8,8 +8,6 @@
 // Same conventions as mnist_mlp: compile, summary, fit with a progress bar, evaluate, optional
 // --plot, and one final JSON line of results.
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <nabla/nabla.hpp>
 #include <string>
@@ -118,13 +116,7 @@ nn::Sequential make_model(const Options& o) {
 }
 
 int run(const Options& options) {
-  if (options.skip_if_no_data && options.data.empty()) {
-    const char* root = std::getenv("NABLA_DATA");
-    if (root == nullptr || !std::filesystem::exists(std::filesystem::path(root) / "mnist")) {
-      std::cout << "mnist_cnn: skipped: NABLA_DATA/mnist not found\n";
-      return 77;
-    }
-  }
+  if (options.skip_if_no_data && example_cli::mnist_missing("mnist_cnn", options.data)) return 77;
   random::seed(options.seed);
   auto [train, test] =
       options.data.empty() ? datasets::mnist::load_data() : datasets::load_idx_folder(options.data);

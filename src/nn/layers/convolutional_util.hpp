@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nabla/nn/layers/convolutional.hpp"
+#include "nn/layers/layer_config.hpp"
 
 namespace nabla::nn::detail {
 
@@ -37,19 +38,4 @@ void check_strides_with_dilation(const std::vector<int64_t>& strides,
 /// config[key] as an int or a list of ints; `fallback` when missing, none when null.
 [[nodiscard]] PerDim per_dim_from_config(const nlohmann::json& config, std::string_view key,
                                          const PerDim& fallback, std::string_view who);
-/// The "activation" of a config (a Keras name, or Keras 3's {"class_name": "function",
-/// "config": name}); a C++ callable was saved as "custom" and cannot be rebuilt.
-[[nodiscard]] ActivationArg activation_from_config(const nlohmann::json& config,
-                                                   std::string_view who);
-/// Keys nabla has no feature for (constraints, activity regularizers): null or missing only.
-void check_unsupported_null(const nlohmann::json& config, std::initializer_list<const char*> keys,
-                            std::string_view who);
-void read_initializer(const nlohmann::json& config, const char* key,
-                      initializers::InitializerRef& target);
-void read_regularizer(const nlohmann::json& config, const char* key,
-                      regularizers::RegularizerRef& target);
-/// The keys every Keras convolution config writes as null in nabla (no constraints and no
-/// activity regularizers).
-void write_unsupported_nulls(nlohmann::json& config, std::initializer_list<const char*> keys);
-
 }  // namespace nabla::nn::detail

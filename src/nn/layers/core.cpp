@@ -9,39 +9,9 @@
 #include "nabla/ops/random.hpp"
 #include "nabla/ops/view.hpp"
 #include "nn/config_util.hpp"
+#include "nn/layers/layer_config.hpp"
 
 namespace nabla::nn {
-namespace {
-
-/// The "activation" of a config: a Keras name ("relu"; Keras 3 also writes
-/// {"class_name": "function", "config": "relu"}). A C++ callable was saved as "custom" and
-/// cannot be rebuilt.
-ActivationArg activation_from_config(const nlohmann::json& config, std::string_view who,
-                                     bool required) {
-  const auto it = config.find("activation");
-  NABLA_CHECK(it != config.end() || !required, ValueError, who,
-              ": the config has no 'activation' key");
-  if (it == config.end() || it->is_null()) return {};
-  const nlohmann::json& name = it->is_object() && it->contains("config") ? it->at("config") : *it;
-  NABLA_CHECK(name.is_string(), ValueError, who,
-              ": config key 'activation' must be an activation name, got ", it->dump());
-  NABLA_CHECK(name != "custom", ValueError, who,
-              ": the layer's activation is a C++ callable, which a config cannot hold; rebuild "
-              "the layer in code");
-  return name.get<std::string>();
-}
-
-/// Keys nabla has no feature for: accepted when null (Keras's default), else an error.
-void check_unsupported_null(const nlohmann::json& config, std::initializer_list<const char*> keys,
-                            std::string_view who) {
-  for (const char* key : keys) {
-    const auto it = config.find(key);
-    NABLA_CHECK(it == config.end() || it->is_null(), ValueError, who, ": '", key,
-                "' is not supported by nabla, got ", it->dump());
-  }
-}
-
-}  // namespace
 
 ActivationArg::ActivationArg(const char* name) : ActivationArg(std::string(name)) {}
 ActivationArg::ActivationArg(const std::string& name)
@@ -88,18 +58,14 @@ nlohmann::json Dense::get_config() const {
 Dense Dense::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "Dense.from_config";
   detail::check_config_object(config, who);
-  check_unsupported_null(config, {"kernel_constraint", "bias_constraint", "activity_regularizer"},
-                         who);
-  DenseOptions options{.activation = activation_from_config(config, who, false),
+  detail::check_unsupported_null(
+      config, {"kernel_constraint", "bias_constraint", "activity_regularizer"}, who);
+  DenseOptions options{.activation = detail::activation_from_config(config, who),
                        .use_bias = detail::config_get(config, "use_bias", true, who)};
-  for (auto [key, target] : {std::pair{"kernel_initializer", &options.kernel_initializer},
-                             std::pair{"bias_initializer", &options.bias_initializer}}) {
-    if (config.contains(key)) *target = initializers::deserialize(config.at(key));
-  }
-  for (auto [key, target] : {std::pair{"kernel_regularizer", &options.kernel_regularizer},
-                             std::pair{"bias_regularizer", &options.bias_regularizer}}) {
-    if (config.contains(key)) *target = regularizers::deserialize(config.at(key));
-  }
+  detail::read_initializer(config, "kernel_initializer", options.kernel_initializer);
+  detail::read_initializer(config, "bias_initializer", options.bias_initializer);
+  detail::read_regularizer(config, "kernel_regularizer", options.kernel_regularizer);
+  detail::read_regularizer(config, "bias_regularizer", options.bias_regularizer);
   Dense layer(detail::config_require<int64_t>(config, "units", who), std::move(options));
   apply_base_config(layer, config);
   return layer;
@@ -119,7 +85,7 @@ nlohmann::json Activation::get_config() const {
 Activation Activation::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "Activation.from_config";
   detail::check_config_object(config, who);
-  Activation layer(activation_from_config(config, who, true));
+  Activation layer(detail::activation_from_config(config, who, true));
   apply_base_config(layer, config);
   return layer;
 }
