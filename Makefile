@@ -4,7 +4,9 @@
 #   make sanitize  ASan + UBSan build running the tests
 #   make bench     Google Benchmark programs; see bench/RESULTS.md
 JOBS ?= $(shell nproc)
-NABLA_DATA ?= $(abspath ../shared/data)
+NABLA_DATA ?= ../shared/data
+# Absolute, so that tests running in the build tree find the same folder (CI passes ../shared/data).
+override NABLA_DATA := $(abspath $(NABLA_DATA))
 export NABLA_DATA
 
 .PHONY: all deps build demo test sanitize bench format format-check clean
