@@ -64,16 +64,14 @@ Tensor BaseConv::call(const Tensor& x, bool) {
   NABLA_CHECK(channels == kernel.size(-2) * options_.groups, ShapeError, who,
               ": expected inputs with ", kernel.size(-2) * options_.groups, " channels, got shape ",
               x.shape());
-  // relu runs inside the convolution (one pass over the output less).
-  const bool fused = options_.activation.name() == "relu";
   const ConvOptions o{.strides = strides_,
                       .padding = options_.padding,
                       .dilation = dilation_rate_,
                       .groups = options_.groups,
                       .data_format = options_.data_format,
-                      .activation = fused ? "relu" : "linear"};
+                      .activation = detail::fused_activation(options_.activation)};
   const Tensor y = bias.defined() ? conv(x, kernel, bias, o) : conv(x, kernel, o);
-  return fused ? y : options_.activation(y);
+  return detail::apply_unfused_activation(options_.activation, y);
 }
 
 nlohmann::json BaseConv::get_config() const {

@@ -70,14 +70,13 @@ void DepthwiseConv2D::build(const Shape& input_shape) {
 
 Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
   check_channels(x, depthwise_kernel, options_.data_format, name() + " (DepthwiseConv2D)");
-  const bool fused = options_.activation.name() == "relu";  // relu inside the convolution
   const ConvOptions o{.strides = strides_,
                       .padding = options_.padding,
                       .dilation = dilation_rate_,
                       .data_format = options_.data_format,
-                      .activation = fused ? "relu" : "linear"};
+                      .activation = detail::fused_activation(options_.activation)};
   const Tensor y = depthwise(x, depthwise_kernel, bias.defined() ? &bias : nullptr, o);
-  return fused ? y : options_.activation(y);
+  return detail::apply_unfused_activation(options_.activation, y);
 }
 
 nlohmann::json DepthwiseConv2D::get_config() const {
@@ -158,12 +157,11 @@ Tensor SeparableConv2D::call(const Tensor& x, bool) {
                               .padding = options_.padding,
                               .dilation = dilation_rate_,
                               .data_format = options_.data_format});
-  const bool fused = options_.activation.name() == "relu";  // relu inside the convolution
   const ConvOptions pointwise{.data_format = options_.data_format,
-                              .activation = fused ? "relu" : "linear"};
+                              .activation = detail::fused_activation(options_.activation)};
   const Tensor y = bias.defined() ? conv(h, pointwise_kernel, bias, pointwise)
                                   : conv(h, pointwise_kernel, pointwise);
-  return fused ? y : options_.activation(y);
+  return detail::apply_unfused_activation(options_.activation, y);
 }
 
 nlohmann::json SeparableConv2D::get_config() const {

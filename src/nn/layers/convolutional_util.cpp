@@ -68,6 +68,15 @@ int64_t input_channels(const Shape& input_shape, int64_t rank, const std::string
   return data_format == "channels_first" ? input_shape[1] : input_shape[-1];
 }
 
+std::string fused_activation(const ActivationArg& activation) {
+  // relu runs inside the convolution (one pass over the output less).
+  return activation.name() == "relu" ? "relu" : "linear";
+}
+
+Tensor apply_unfused_activation(const ActivationArg& activation, const Tensor& y) {
+  return fused_activation(activation) == "linear" ? activation(y) : y;
+}
+
 std::string string_from_config(const nlohmann::json& config, std::string_view key,
                                const std::string& fallback, std::string_view who) {
   const auto it = config.find(key);

@@ -31,6 +31,12 @@ void check_strides_with_dilation(const std::vector<int64_t>& strides,
 [[nodiscard]] int64_t input_channels(const Shape& input_shape, int64_t rank,
                                      const std::string& data_format, std::string_view who);
 
+/// The activation the convolution op runs inside its kernel ("relu"), else "linear" and the
+/// layer applies it after: pass it to ConvOptions::activation, then finish with
+/// apply_unfused_activation.
+[[nodiscard]] std::string fused_activation(const ActivationArg& activation);
+[[nodiscard]] Tensor apply_unfused_activation(const ActivationArg& activation, const Tensor& y);
+
 // ---- configs ----
 /// config[key] as a string; `fallback` when missing or null (Keras writes data_format=None).
 [[nodiscard]] std::string string_from_config(const nlohmann::json& config, std::string_view key,
