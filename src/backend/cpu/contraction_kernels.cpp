@@ -1,7 +1,8 @@
 // CPU kernel of the matmul core op: batched matrix products with broadcast batch dimensions.
-// float32/float64 call OpenBLAS (gemm, or gemv/dot for single rows and columns) on the operands'
-// own memory whenever a matrix has a unit stride in one of its two dimensions; other layouts are
-// packed. Integers and bool use a plain loop (bool: OR of ANDs, as NumPy).
+// float32/float64 call BLAS (gemm, or gemv/dot for single rows and columns; gemm.hpp sends some
+// float32 products to oneDNN's sgemm) on the operands' own memory whenever a matrix has a unit
+// stride in one of its two dimensions; other layouts are packed. Integers and bool use a plain loop
+// (bool: OR of ANDs, as NumPy).
 #include <cblas.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/cpu/gemm.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "nabla/util/parallel.hpp"
 
@@ -177,14 +179,8 @@ blasint blas_int(int64_t v) { return static_cast<blasint>(v); }
 template <class T>
 void gemm(const BlasOperand& a, const BlasOperand& b, int64_t n, int64_t m, int64_t k, const T* pa,
           const T* pb, T* c) {
-  const blasint ldc = blas_int(std::max<int64_t>(m, 1));
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, a.trans, b.trans, blas_int(n), blas_int(m), blas_int(k), 1.0f, pa,
-                blas_int(a.ld), pb, blas_int(b.ld), 0.0f, c, ldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, a.trans, b.trans, blas_int(n), blas_int(m), blas_int(k), 1.0, pa,
-                blas_int(a.ld), pb, blas_int(b.ld), 0.0, c, ldc);
-  }
+  cpu::gemm<T>(a.trans == CblasTrans, b.trans == CblasTrans, n, m, k, pa, a.ld, pb, b.ld, T(0), c,
+               std::max<int64_t>(m, 1));
 }
 
 /// y = op(A) x for a row-major rows x cols A (op: identity or transpose).

@@ -10,14 +10,15 @@
 // 1x1, stride-1, unpadded convolutions are a single gemm on x itself; few input channels per
 // group (first layers, depthwise) take the direct loops of convolution_direct.hpp instead.
 // conv_relu is the forward kernel with relu applied to each block while it is in cache.
-#include <cblas.h>
-
+// float32 goes to oneDNN first when nabla is built with it (convolution_onednn.hpp).
 #include <algorithm>
 #include <type_traits>
 #include <vector>
 
 #include "backend/cpu/convolution_direct.hpp"
 #include "backend/cpu/convolution_im2col.hpp"
+#include "backend/cpu/convolution_onednn.hpp"
+#include "backend/cpu/gemm.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
 #include "backend/scalar_functors.hpp"
@@ -32,22 +33,6 @@ namespace {
 constexpr int64_t kColumnBytes = 512 * 1024;
 // Below this many rows per gemm, BLAS's per-call cost shows.
 constexpr int64_t kMinBlockRows = 32;
-
-/// c = alpha * op(a) @ op(b) + beta * c, row-major.
-template <class T>
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  const auto ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
-  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), beta, c,
-                i(ldc));
-  }
-}
 
 /// A buffer of at least n elements owned by the calling thread and kept for its next calls (the
 /// pool's threads live as long as the process): no allocation per block or per call.
@@ -253,8 +238,11 @@ void conv_kernel(const KernelContext& ctx) {
   const Tensor& y = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(x.shape(), w.shape(), y.shape(), ctx.attrs);
   for_float_dtype(y.dtype(), [&]<class T>(T) {
-    conv_forward<T>(p, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr, kRelu,
-                    y.data<T>());
+    const T* b = bias.defined() ? bias.data<T>() : nullptr;
+    if constexpr (std::is_same_v<T, float>) {
+      if (onednn::conv_forward(p, x.data<T>(), w.data<T>(), b, kRelu, y.data<T>())) return;
+    }
+    conv_forward<T>(p, x.data<T>(), w.data<T>(), b, kRelu, y.data<T>());
   });
 }
 
@@ -264,6 +252,9 @@ void conv_input_grad_kernel(const KernelContext& ctx) {
   const Tensor& dx = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(dx.shape(), w.shape(), g.shape(), ctx.attrs);
   for_float_dtype(dx.dtype(), [&]<class T>(T) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (onednn::conv_input_grad(p, g.data<T>(), w.data<T>(), dx.data<T>())) return;
+    }
     conv_input_grad<T>(p, g.data<T>(), w.data<T>(), dx.data<T>());
   });
 }
@@ -274,6 +265,9 @@ void conv_weight_grad_kernel(const KernelContext& ctx) {
   const Tensor& dw = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(x.shape(), dw.shape(), g.shape(), ctx.attrs);
   for_float_dtype(dw.dtype(), [&]<class T>(T) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (onednn::conv_weight_grad(p, x.data<T>(), g.data<T>(), dw.data<T>())) return;
+    }
     conv_weight_grad<T>(p, x.data<T>(), g.data<T>(), dw.data<T>());
   });
 }

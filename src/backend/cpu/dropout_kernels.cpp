@@ -2,6 +2,7 @@
 // the Philox stream: element m of the mask uses 32-bit word m % 4 of the block at counter
 // first + m / 4, so the forward pass and the gradient (the same kernel on g) see the same mask
 // whatever the thread count.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -37,6 +38,30 @@ void dropout_rows(const Tensor& x, const Tensor& out, const KernelContext& ctx) 
   const int64_t col_stride = ndim == 0 ? 0 : mask_stride.back();
   const T* src = x.data<T>();
   T* dst = out.data<T>();
+  auto keep = [&](uint32_t word) { return static_cast<uint64_t>(word) >= threshold; };
+  if (mask.numel() == x.numel()) {
+    // One mask word per element, element m drawing word m: whole stretches of words at once.
+    parallel_for(0, x.numel(), kElementwiseGrain, [&](int64_t e0, int64_t e1) {
+      constexpr int64_t kWords = 1024;
+      uint32_t words[kWords + 8];
+      for (int64_t m0 = e0; m0 < e1; m0 += kWords) {
+        const int64_t m1 = std::min(e1, m0 + kWords), skip = m0 & 3;
+        const int64_t blocks = (skip + (m1 - m0) + 3) / 4;
+        philox::generate_blocks(counter + static_cast<uint64_t>(m0 >> 2), seed, blocks, words);
+        // Local pointers: through the lambda's captures the compiler would reload them after
+        // every store (they might alias), and the loop would not vectorise.
+        const uint32_t* w = words + skip;
+        const T* xs = src + m0;
+        T* os = dst + m0;
+        const uint64_t limit = threshold;
+        const T factor = scale;
+        for (int64_t i = 0; i < m1 - m0; ++i) {
+          os[i] = static_cast<uint64_t>(w[i]) >= limit ? xs[i] * factor : T(0);
+        }
+      }
+    });
+    return;
+  }
   parallel_for(0, rows, std::max<int64_t>(1, kElementwiseGrain / cols),
                [&](int64_t r0, int64_t r1) {
                  uint64_t cached_block = UINT64_MAX;
@@ -58,7 +83,7 @@ void dropout_rows(const Tensor& x, const Tensor& out, const KernelContext& ctx) 
                    const T* xs = src + r * cols;
                    T* os = dst + r * cols;
                    for (int64_t j = 0; j < cols; ++j) {
-                     os[j] = word(base + j * col_stride) >= threshold ? xs[j] * scale : T(0);
+                     os[j] = keep(word(base + j * col_stride)) ? xs[j] * scale : T(0);
                    }
                  }
                });

@@ -1,0 +1,72 @@
+#include "backend/cpu/onednn.hpp"
+
+#include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <string_view>
+
+#ifdef NABLA_HAVE_ONEDNN
+#include <dnnl.h>
+#endif
+
+namespace nabla::cpu::onednn {
+namespace {
+
+bool initially_enabled() {
+#ifdef NABLA_HAVE_ONEDNN
+  const char* env = std::getenv("NABLA_ONEDNN");
+  return env == nullptr || std::string_view(env) != "0";
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool>& switched_on() {
+  static std::atomic<bool> on{initially_enabled()};
+  return on;
+}
+
+// Below about 100^3 multiply-adds OpenBLAS's lower call cost wins (1 thread: a 128x10x128
+// product takes 19 us in OpenBLAS, 27 us in oneDNN).
+constexpr int64_t kMinWork = 1 << 20;
+
+std::atomic<uint64_t> call_count{0};
+
+}  // namespace
+
+uint64_t calls() { return call_count.load(std::memory_order_relaxed); }
+void count_call() { call_count.fetch_add(1, std::memory_order_relaxed); }
+
+bool enabled() { return switched_on().load(std::memory_order_relaxed); }
+
+void set_enabled(bool on) {
+#ifdef NABLA_HAVE_ONEDNN
+  switched_on().store(on, std::memory_order_relaxed);
+#else
+  (void)on;
+#endif
+}
+
+bool sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+#ifdef NABLA_HAVE_ONEDNN
+  // Measured on the products of the mnist MLP and CNN steps, 2 threads (bench/RESULTS.md,
+  // "matmul: oneDNN vs OpenBLAS"): oneDNN's sgemm is 10-50% faster when b is not transposed,
+  // but up to 25% slower on a @ b^T, which stays with OpenBLAS.
+  if (!enabled() || (trans_b && !trans_a) || m * n * k < kMinWork) return false;
+  for (const int64_t v : {m, n, k, lda, ldb, ldc}) {
+    if (v > INT_MAX) return false;
+  }
+  const dnnl_status_t status = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f,
+                                          a, lda, b, ldb, beta, c, ldc);
+  if (status != dnnl_success) return false;
+  count_call();
+  return true;
+#else
+  (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b;
+  (void)ldb, (void)beta, (void)c, (void)ldc;
+  return false;
+#endif
+}
+
+}  // namespace nabla::cpu::onednn
