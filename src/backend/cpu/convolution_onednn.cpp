@@ -9,6 +9,8 @@
 #include "backend/cpu/onednn.hpp"
 
 #ifdef NABLA_HAVE_ONEDNN
+#include <array>
+#include <cstdlib>
 #include <dnnl.hpp>
 #include <map>
 #include <memory>
@@ -104,43 +106,6 @@ memory::desc any_layout(const memory::desc& desc) {
   return memory::desc(desc.dims(), desc.data_type(), memory::format_tag::any);
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const Geometry& g, bool bias, bool relu) {
-  const memory::desc bias_desc =
-      bias ? memory::desc({g.dst.dims()[1]}, memory::data_type::f32, memory::format_tag::x)
-           : memory::desc();
-  const dnnl::convolution_forward::desc desc(
-      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, g.src,
-      any_layout(g.weights), bias_desc, g.dst, g.strides, g.dilates, g.pad_before, g.pad_after);
-  dnnl::primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    attr.set_post_ops(ops);
-  }
-  return {desc, attr, cpu_engine()};
-}
-
-/// A primitive and the reorder of nabla's kernel into (or, for the weight gradient, out of) the
-/// layout it wants; no reorder when the two layouts agree.
-struct Entry {
-  dnnl::primitive primitive;
-  memory::desc user_weights, weights;
-  std::optional<dnnl::reorder> reorder;
-};
-
-Entry make_entry(dnnl::primitive primitive, const memory::desc& user, const memory::desc& chosen,
-                 bool to_user) {
-  Entry e{std::move(primitive), user, chosen, std::nullopt};
-  if (chosen != user) {
-    e.reorder =
-        to_user
-            ? dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), chosen, cpu_engine(), user))
-            : dnnl::reorder(
-                  dnnl::reorder::primitive_desc(cpu_engine(), user, cpu_engine(), chosen));
-  }
-  return e;
-}
-
 enum class Kind : int64_t {
   Forward,
   ForwardBias,
@@ -150,13 +115,109 @@ enum class Kind : int64_t {
   WeightGrad
 };
 
-/// The entry for (kind, plan), built on first use; null when oneDNN declines the geometry (also
+/// Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3: 3x3, stride 1, channels in multiples of 16) or
+/// the direct algorithm. Winograd lets oneDNN pick blocked layouts for x and y too, so those are
+/// reordered on the way in and out, and it still wins by far (cnnA's conv2 at batch 128, 2
+/// threads, reorders included: forward 7.8 vs 12.8 ms, input gradient 10.6 vs 13.6, weight
+/// gradient 9.6 vs 15.1). Its results differ from the direct sum by rounding only (a few float32
+/// ulps of the largest term; test_onednn_paths.cpp checks 1e-4 against float64).
+struct Choice {
+  dnnl::algorithm algorithm;
+  bool winograd;
+};
+
+dnnl::convolution_forward::primitive_desc forward_pd(const Geometry& g, Choice c, bool bias,
+                                                     bool relu) {
+  const memory::desc bias_desc =
+      bias ? memory::desc({g.dst.dims()[1]}, memory::data_type::f32, memory::format_tag::x)
+           : memory::desc();
+  const dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_training, c.algorithm, c.winograd ? any_layout(g.src) : g.src,
+      any_layout(g.weights), bias_desc, c.winograd ? any_layout(g.dst) : g.dst, g.strides,
+      g.dilates, g.pad_before, g.pad_after);
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
+  }
+  return {desc, attr, cpu_engine()};
+}
+
+/// One tensor a primitive reads or writes: nabla's layout, the primitive's, and the reorder
+/// between them when they differ (into the primitive's layout for inputs, back for outputs).
+struct Operand {
+  int arg = 0;  // DNNL_ARG_*
+  memory::desc user, chosen;
+  bool output = false;
+  std::optional<dnnl::reorder> reorder;
+};
+
+Operand operand(int arg, const memory::desc& user, const memory::desc& chosen, bool output) {
+  Operand o{arg, user, chosen, output, std::nullopt};
+  if (chosen != user) {
+    const auto& from = output ? chosen : user;
+    const auto& to = output ? user : chosen;
+    o.reorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
+  }
+  return o;
+}
+
+/// A primitive and its operands, in the order the caller passes their pointers.
+struct Entry {
+  dnnl::primitive primitive;
+  std::vector<Operand> operands;
+  bool winograd = false;
+};
+
+std::unique_ptr<Entry> make(Kind kind, const Geometry& g, Choice c) {
+  auto e = std::make_unique<Entry>();
+  e->winograd = c.winograd;
+  const auto src = c.winograd ? any_layout(g.src) : g.src;
+  const auto dst = c.winograd ? any_layout(g.dst) : g.dst;
+  if (kind == Kind::InputGrad) {
+    const dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(c.algorithm, src, any_layout(g.weights), dst,
+                                              g.strides, g.dilates, g.pad_before, g.pad_after),
+        cpu_engine(), forward_pd(g, c, false, false));
+    e->primitive = dnnl::convolution_backward_data(pd);
+    e->operands = {operand(DNNL_ARG_DIFF_DST, g.dst, pd.diff_dst_desc(), false),
+                   operand(DNNL_ARG_WEIGHTS, g.weights, pd.weights_desc(), false),
+                   operand(DNNL_ARG_DIFF_SRC, g.src, pd.diff_src_desc(), true)};
+  } else if (kind == Kind::WeightGrad) {
+    const dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(c.algorithm, src, any_layout(g.weights), dst,
+                                                 g.strides, g.dilates, g.pad_before, g.pad_after),
+        cpu_engine(), forward_pd(g, c, false, false));
+    e->primitive = dnnl::convolution_backward_weights(pd);
+    e->operands = {operand(DNNL_ARG_SRC, g.src, pd.src_desc(), false),
+                   operand(DNNL_ARG_DIFF_DST, g.dst, pd.diff_dst_desc(), false),
+                   operand(DNNL_ARG_DIFF_WEIGHTS, g.weights, pd.diff_weights_desc(), true)};
+  } else {
+    const bool bias = kind == Kind::ForwardBias || kind == Kind::ForwardBiasRelu;
+    const bool relu = kind == Kind::ForwardRelu || kind == Kind::ForwardBiasRelu;
+    const auto pd = forward_pd(g, c, bias, relu);
+    e->primitive = dnnl::convolution_forward(pd);
+    e->operands = {operand(DNNL_ARG_SRC, g.src, pd.src_desc(), false),
+                   operand(DNNL_ARG_WEIGHTS, g.weights, pd.weights_desc(), false)};
+    if (bias) e->operands.push_back(operand(DNNL_ARG_BIAS, pd.bias_desc(), pd.bias_desc(), false));
+    e->operands.push_back(operand(DNNL_ARG_DST, g.dst, pd.dst_desc(), true));
+  }
+  return e;
+}
+
+/// The entry for (kind, plan), built on first use: Winograd when oneDNN has it for the geometry
+/// (and it is not switched off), else direct; null when oneDNN declines the geometry (also
 /// remembered). Entries live as long as the process: one per distinct convolution shape.
 const Entry* entry(Kind kind, const ConvPlan& p) {
   static std::mutex mutex;
   static std::map<std::vector<int64_t>, std::unique_ptr<Entry> > entries;
+  // oneDNN also offers Winograd for a few input channels, padded to 16, and it is 5-20x slower
+  // there than direct (bench_conv: a 1-channel first layer 5.5 vs 0.45 ms).
+  const bool try_winograd =
+      winograd_enabled() && p.groups == 1 && p.c_in % 16 == 0 && p.c_out % 16 == 0;
   std::vector<int64_t> key{
-      static_cast<int64_t>(kind), p.spatial, p.batch, p.c_in, p.c_out, p.groups};
+      static_cast<int64_t>(kind), try_winograd, p.spatial, p.batch, p.c_in, p.c_out, p.groups};
   for (int64_t d = 0; d < p.spatial; ++d) {
     const auto u = static_cast<size_t>(d);
     key.insert(key.end(), {p.in[u], p.out[u], p.kernel[u], p.stride[u], p.dilation[u], p.pad[u]});
@@ -165,32 +226,16 @@ const Entry* entry(Kind kind, const ConvPlan& p) {
   if (const auto found = entries.find(key); found != entries.end()) return found->second.get();
   std::unique_ptr<Entry> made;
   if (const std::optional<Geometry> g = geometry(p)) {
-    try {
-      const bool bias = kind == Kind::ForwardBias || kind == Kind::ForwardBiasRelu;
-      const bool relu = kind == Kind::ForwardRelu || kind == Kind::ForwardBiasRelu;
-      if (kind == Kind::InputGrad) {
-        const dnnl::convolution_backward_data::desc desc(
-            dnnl::algorithm::convolution_direct, g->src, any_layout(g->weights), g->dst, g->strides,
-            g->dilates, g->pad_before, g->pad_after);
-        const dnnl::convolution_backward_data::primitive_desc pd(desc, cpu_engine(),
-                                                                 forward_pd(*g, false, false));
-        made = std::make_unique<Entry>(
-            make_entry(dnnl::convolution_backward_data(pd), g->weights, pd.weights_desc(), false));
-      } else if (kind == Kind::WeightGrad) {
-        const dnnl::convolution_backward_weights::desc desc(
-            dnnl::algorithm::convolution_direct, g->src, any_layout(g->weights), g->dst, g->strides,
-            g->dilates, g->pad_before, g->pad_after);
-        const dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu_engine(),
-                                                                    forward_pd(*g, false, false));
-        made = std::make_unique<Entry>(make_entry(dnnl::convolution_backward_weights(pd),
-                                                  g->weights, pd.diff_weights_desc(), true));
-      } else {
-        const auto pd = forward_pd(*g, bias, relu);
-        made = std::make_unique<Entry>(
-            make_entry(dnnl::convolution_forward(pd), g->weights, pd.weights_desc(), false));
+    std::vector<Choice> choices;
+    if (try_winograd) choices.push_back({dnnl::algorithm::convolution_winograd, true});
+    choices.push_back({dnnl::algorithm::convolution_direct, false});
+    for (const Choice c : choices) {
+      try {
+        made = make(kind, *g, c);
+        break;
+      } catch (const dnnl::error&) {
+        // unimplemented for this geometry: the next choice, or nabla's kernels
       }
-    } catch (const dnnl::error&) {
-      made.reset();  // unimplemented for this geometry: nabla's kernels run it
     }
   }
   return entries.emplace(std::move(key), std::move(made)).first->second.get();
@@ -210,31 +255,63 @@ bool wanted(const ConvPlan& p, Kind kind) {
   return p.groups == 1 && kind != Kind::InputGrad;
 }
 
-/// Runs `primitive` with `args` (plus the kernel, reordered when the entry says so) to completion.
-void run(const Entry& e, std::unordered_map<int, memory> args, int weights_arg, float* weights,
-         bool weights_out) {
+/// A 64-byte-aligned buffer kept by its thread for the next calls (blocked copies of x, y and
+/// gradients for Winograd): no allocation and no fresh pages per call.
+class Scratch {
+ public:
+  float* get(size_t bytes) {
+    if (bytes > size_) {
+      data_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+      NABLA_CHECK(data_ != nullptr, ValueError, "convolution: cannot allocate ", bytes,
+                  " bytes of scratch memory");
+      size_ = bytes;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  size_t size_ = 0;
+};
+
+/// Runs e with its operands at `data` (nabla's layouts), reordering where the entry says so.
+void run(const Entry& e, const std::vector<const float*>& data) {
   thread_local dnnl::stream stream(cpu_engine());
-  memory user(e.user_weights, cpu_engine(), weights);
+  thread_local std::array<Scratch, 4> scratch;
+  std::unordered_map<int, memory> args;
+  std::vector<std::pair<memory, memory> > outputs;  // (chosen, user) to reorder back
   try {
-    if (!e.reorder) {
-      args.emplace(weights_arg, user);
-      e.primitive.execute(stream, args);
-    } else {
-      memory chosen(e.weights, cpu_engine());
-      if (!weights_out) e.reorder->execute(stream, user, chosen);
-      args.emplace(weights_arg, chosen);
-      e.primitive.execute(stream, args);
-      if (weights_out) e.reorder->execute(stream, chosen, user);
+    for (size_t i = 0; i < e.operands.size(); ++i) {
+      const Operand& o = e.operands[i];
+      memory user(o.user, cpu_engine(), const_cast<float*>(data[i]));
+      if (!o.reorder) {
+        args.emplace(o.arg, user);
+        continue;
+      }
+      memory chosen(o.chosen, cpu_engine(), scratch[i].get(o.chosen.get_size()));
+      if (o.output) {
+        outputs.emplace_back(chosen, user);
+      } else {
+        o.reorder->execute(stream, user, chosen);
+      }
+      args.emplace(o.arg, chosen);
+    }
+    e.primitive.execute(stream, args);
+    size_t next = 0;
+    for (const Operand& o : e.operands) {
+      if (o.reorder && o.output) {
+        o.reorder->execute(stream, outputs[next].first, outputs[next].second);
+        ++next;
+      }
     }
     stream.wait();
-    count_call();
+    count_call(e.winograd);
   } catch (const dnnl::error& error) {
     throw InternalError(std::string("convolution: oneDNN failed: ") + error.what());
   }
-}
-
-memory view(const memory::desc& desc, const float* data) {
-  return memory(desc, cpu_engine(), const_cast<float*>(data));
 }
 
 }  // namespace
@@ -246,15 +323,11 @@ bool conv_forward(const ConvPlan& p, const float* x, const float* w, const float
   if (!wanted(p, kind)) return false;
   const Entry* e = entry(kind, p);
   if (e == nullptr) return false;
-  const Geometry g = *geometry(p);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, view(g.src, x)},
-                                       {DNNL_ARG_DST, view(g.dst, y)}};
   if (bias != nullptr) {
-    args.emplace(
-        DNNL_ARG_BIAS,
-        view(memory::desc({p.c_out}, memory::data_type::f32, memory::format_tag::x), bias));
+    run(*e, {x, w, bias, y});
+  } else {
+    run(*e, {x, w, y});
   }
-  run(*e, std::move(args), DNNL_ARG_WEIGHTS, const_cast<float*>(w), false);
   return true;
 }
 
@@ -262,9 +335,7 @@ bool conv_input_grad(const ConvPlan& p, const float* g, const float* w, float* d
   if (!wanted(p, Kind::InputGrad)) return false;
   const Entry* e = entry(Kind::InputGrad, p);
   if (e == nullptr) return false;
-  const Geometry geo = *geometry(p);
-  run(*e, {{DNNL_ARG_DIFF_DST, view(geo.dst, g)}, {DNNL_ARG_DIFF_SRC, view(geo.src, dx)}},
-      DNNL_ARG_WEIGHTS, const_cast<float*>(w), false);
+  run(*e, {g, w, dx});
   return true;
 }
 
@@ -272,9 +343,7 @@ bool conv_weight_grad(const ConvPlan& p, const float* x, const float* g, float* 
   if (!wanted(p, Kind::WeightGrad)) return false;
   const Entry* e = entry(Kind::WeightGrad, p);
   if (e == nullptr) return false;
-  const Geometry geo = *geometry(p);
-  run(*e, {{DNNL_ARG_SRC, view(geo.src, x)}, {DNNL_ARG_DIFF_DST, view(geo.dst, g)}},
-      DNNL_ARG_DIFF_WEIGHTS, dw, true);
+  run(*e, {x, g, dw});
   return true;
 }
 

@@ -12,17 +12,24 @@
 namespace nabla::cpu::onednn {
 namespace {
 
-bool initially_enabled() {
+/// False when the environment variable is "0"; always false without oneDNN.
+bool initially_enabled(const char* variable) {
 #ifdef NABLA_HAVE_ONEDNN
-  const char* env = std::getenv("NABLA_ONEDNN");
+  const char* env = std::getenv(variable);
   return env == nullptr || std::string_view(env) != "0";
 #else
+  (void)variable;
   return false;
 #endif
 }
 
 std::atomic<bool>& switched_on() {
-  static std::atomic<bool> on{initially_enabled()};
+  static std::atomic<bool> on{initially_enabled("NABLA_ONEDNN")};
+  return on;
+}
+
+std::atomic<bool>& winograd_on() {
+  static std::atomic<bool> on{initially_enabled("NABLA_CONV_WINOGRAD")};
   return on;
 }
 
@@ -30,12 +37,26 @@ std::atomic<bool>& switched_on() {
 // product takes 19 us in OpenBLAS, 27 us in oneDNN).
 constexpr int64_t kMinWork = 1 << 20;
 
-std::atomic<uint64_t> call_count{0};
+std::atomic<uint64_t> call_count{0}, winograd_count{0};
 
 }  // namespace
 
 uint64_t calls() { return call_count.load(std::memory_order_relaxed); }
-void count_call() { call_count.fetch_add(1, std::memory_order_relaxed); }
+uint64_t winograd_calls() { return winograd_count.load(std::memory_order_relaxed); }
+void count_call(bool winograd) {
+  call_count.fetch_add(1, std::memory_order_relaxed);
+  if (winograd) winograd_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool winograd_enabled() { return winograd_on().load(std::memory_order_relaxed); }
+
+void set_winograd_enabled(bool on) {
+#ifdef NABLA_HAVE_ONEDNN
+  winograd_on().store(on, std::memory_order_relaxed);
+#else
+  (void)on;
+#endif
+}
 
 bool enabled() { return switched_on().load(std::memory_order_relaxed); }
 

@@ -12,9 +12,17 @@ namespace nabla::cpu::onednn {
 [[nodiscard]] bool enabled();
 void set_enabled(bool on);
 
-/// How many times oneDNN ran a kernel in this process (tests check which path ran).
+/// Whether 3x3 stride-1 float32 convolutions may use Winograd (convolution_onednn.cpp): true
+/// unless the environment sets NABLA_CONV_WINOGRAD=0 (direct sums only, e.g. to compare with
+/// another framework's direct convolution to the last bit).
+[[nodiscard]] bool winograd_enabled();
+void set_winograd_enabled(bool on);
+
+/// How many times oneDNN ran a kernel in this process, and how many of those were Winograd
+/// convolutions (tests check which path ran).
 [[nodiscard]] uint64_t calls();
-void count_call();
+[[nodiscard]] uint64_t winograd_calls();
+void count_call(bool winograd = false);
 
 /// c = op(a) @ op(b) + beta * c, row-major, through oneDNN's sgemm when that is the faster one
 /// for this product; false (nothing done) otherwise.
