@@ -314,37 +314,31 @@ void run(const Entry& e, const std::vector<const float*>& data) {
   }
 }
 
+/// Runs (kind, p) through oneDNN with its operands at `data` when oneDNN should and can.
+bool run_if_wanted(Kind kind, const ConvPlan& p, const std::vector<const float*>& data) {
+  if (!wanted(p, kind)) return false;
+  const Entry* e = entry(kind, p);
+  if (e == nullptr) return false;
+  run(*e, data);
+  return true;
+}
+
 }  // namespace
 
 bool conv_forward(const ConvPlan& p, const float* x, const float* w, const float* bias, bool relu,
                   float* y) {
   const Kind kind = bias != nullptr ? (relu ? Kind::ForwardBiasRelu : Kind::ForwardBias)
                                     : (relu ? Kind::ForwardRelu : Kind::Forward);
-  if (!wanted(p, kind)) return false;
-  const Entry* e = entry(kind, p);
-  if (e == nullptr) return false;
-  if (bias != nullptr) {
-    run(*e, {x, w, bias, y});
-  } else {
-    run(*e, {x, w, y});
-  }
-  return true;
+  if (bias != nullptr) return run_if_wanted(kind, p, {x, w, bias, y});
+  return run_if_wanted(kind, p, {x, w, y});
 }
 
 bool conv_input_grad(const ConvPlan& p, const float* g, const float* w, float* dx) {
-  if (!wanted(p, Kind::InputGrad)) return false;
-  const Entry* e = entry(Kind::InputGrad, p);
-  if (e == nullptr) return false;
-  run(*e, {g, w, dx});
-  return true;
+  return run_if_wanted(Kind::InputGrad, p, {g, w, dx});
 }
 
 bool conv_weight_grad(const ConvPlan& p, const float* x, const float* g, float* dw) {
-  if (!wanted(p, Kind::WeightGrad)) return false;
-  const Entry* e = entry(Kind::WeightGrad, p);
-  if (e == nullptr) return false;
-  run(*e, {x, g, dw});
-  return true;
+  return run_if_wanted(Kind::WeightGrad, p, {x, g, dw});
 }
 
 #endif

@@ -39,6 +39,16 @@ constexpr int64_t kMinWork = 1 << 20;
 
 std::atomic<uint64_t> call_count{0}, winograd_count{0};
 
+/// Without oneDNN the switches stay off whatever is asked.
+void set_switch(std::atomic<bool>& flag, bool on) {
+#ifdef NABLA_HAVE_ONEDNN
+  flag.store(on, std::memory_order_relaxed);
+#else
+  (void)flag, (void)on;
+  flag.store(false, std::memory_order_relaxed);
+#endif
+}
+
 }  // namespace
 
 uint64_t calls() { return call_count.load(std::memory_order_relaxed); }
@@ -50,23 +60,11 @@ void count_call(bool winograd) {
 
 bool winograd_enabled() { return winograd_on().load(std::memory_order_relaxed); }
 
-void set_winograd_enabled(bool on) {
-#ifdef NABLA_HAVE_ONEDNN
-  winograd_on().store(on, std::memory_order_relaxed);
-#else
-  (void)on;
-#endif
-}
+void set_winograd_enabled(bool on) { set_switch(winograd_on(), on); }
 
 bool enabled() { return switched_on().load(std::memory_order_relaxed); }
 
-void set_enabled(bool on) {
-#ifdef NABLA_HAVE_ONEDNN
-  switched_on().store(on, std::memory_order_relaxed);
-#else
-  (void)on;
-#endif
-}
+void set_enabled(bool on) { set_switch(switched_on(), on); }
 
 bool sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
