@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "backend/vector_math.hpp"
 #include "nabla/tensor/dtype.hpp"
 
 #ifndef NABLA_HOST_DEVICE
@@ -87,9 +88,10 @@ struct Square {
     return x * x;
   }
 };
-struct Exp {
+struct Exp {  // float: vector_math's branch-free exp, so the loops vectorise
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return vector_math::exp(x);
     return std::exp(x);
   }
 };
@@ -120,12 +122,14 @@ struct Cos {
 struct Tanh {
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return vector_math::tanh(x);
     return std::tanh(x);
   }
 };
 struct Sigmoid {  // never overflows: exp of a non-positive number only
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return vector_math::sigmoid(x);
     const T e = std::exp(-std::abs(x));
     return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
   }
