@@ -42,6 +42,7 @@ Registry& registry() {
                                builtin<Flatten>("Flatten"),
                                builtin<Reshape>("Reshape"),
                                builtin<Permute>("Permute"),
+                               builtin<RepeatVector>("RepeatVector"),
                                builtin<Lambda>("Lambda"),
                                builtin<Add>("Add"),
                                builtin<Subtract>("Subtract"),

@@ -60,8 +60,8 @@ std::shared_ptr<nn::Layer> round_trip(const nn::Layer& layer) {
 
 TEST(NnLayerRegistry, EveryBuiltInLayerIsRegistered) {
   for (const char* name :
-       {"Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Lambda", "Add",
-        "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}) {
+       {"Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector", "Lambda",
+        "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}) {
     EXPECT_TRUE(nn::is_registered_layer(name)) << name;
   }
   const std::vector<std::string> names = nn::registered_layers();

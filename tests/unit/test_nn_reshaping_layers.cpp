@@ -1,4 +1,4 @@
-// Reshape, Permute and Lambda through run_layer_test, their values and their errors.
+// Reshape, Permute, RepeatVector and Lambda through run_layer_test, their values and their errors.
 #include <gtest/gtest.h>
 
 #include "unit/layer_test_util.hpp"
@@ -129,6 +129,31 @@ TEST(NnReshapingLayers, LambdaValuesConfigAndErrors) {
   const Tensor g =
       autograd::grad({sum(nn::Lambda([](const Tensor& t) { return t * t; })(x))}, {x})[0];
   EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{2, 4}));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(NnReshapingLayers, RepeatVector) {
+  run_layer_test([] { return nn::RepeatVector(3); },
+                 {.input_shape = {5}, .expected_output_shape = {3, 5}});
+  const Tensor x = iota({2, 3});
+  const Tensor y = nn::RepeatVector(2)(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 2, 3}));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}));
+  // The gradient sums the copies.
+  const Tensor xg = iota({2, 3}).requires_grad_();
+  const Tensor g = autograd::grad({sum(nn::RepeatVector(4)(xg))}, {xg})[0];
+  EXPECT_EQ(g.to_vector<float>(), std::vector<float>(6, 4.0f));
+  EXPECT_EQ(nn::RepeatVector(7).compute_output_shape({9, 4}), (Shape{9, 7, 4}));
+  EXPECT_EQ(nn::RepeatVector(7).get_config()["n"], 7);
+  expect_error<ValueError>([] { (void)nn::RepeatVector(0); }, {"RepeatVector", "n", "0"});
+  expect_error<ShapeError>(
+      [] {
+        (void)nn::RepeatVector(2)(iota({2, 3, 4}));
+      },
+      {"RepeatVector", "[batch, features]", "[2, 3, 4]"});
 }
 
 }  // namespace

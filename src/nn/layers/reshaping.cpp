@@ -1,4 +1,4 @@
-// Reshape and Permute.
+// Reshape, Permute and RepeatVector.
 #include "nabla/nn/layers/reshaping.hpp"
 
 #include <algorithm>
@@ -85,6 +85,30 @@ Permute Permute::from_config(const nlohmann::json& config) {
   detail::check_config_object(config, "Permute.from_config");
   Permute layer(
       detail::config_require<std::vector<int64_t>>(config, "dims", "Permute.from_config"));
+  apply_base_config(layer, config);
+  return layer;
+}
+
+RepeatVector::RepeatVector(int64_t n) : ClonableLayer<RepeatVector>("repeat_vector"), n_(n) {
+  NABLA_CHECK(n_ >= 1, ValueError, "RepeatVector: n must be at least 1, got ", n_);
+}
+
+Tensor RepeatVector::call(const Tensor& x, bool) {
+  NABLA_CHECK(x.ndim() == 2, ShapeError, name(),
+              " (RepeatVector): expects inputs [batch, features], got ", x.shape());
+  // A broadcast view made contiguous: later layers (recurrent ones) read it step by step.
+  return broadcast_to(expand_dims(x, 1), Shape{x.shape()[0], n_, x.shape()[1]}).contiguous();
+}
+
+nlohmann::json RepeatVector::get_config() const {
+  nlohmann::json config = Layer::get_config();
+  config["n"] = n_;
+  return config;
+}
+
+RepeatVector RepeatVector::from_config(const nlohmann::json& config) {
+  detail::check_config_object(config, "RepeatVector.from_config");
+  RepeatVector layer(detail::config_require<int64_t>(config, "n", "RepeatVector.from_config"));
   apply_base_config(layer, config);
   return layer;
 }

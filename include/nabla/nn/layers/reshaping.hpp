@@ -1,5 +1,5 @@
-// Reshaping layers: Reshape and Permute (Keras's names, options and configs). Both act on the
-// non-batch axes only; the batch dimension passes through.
+// Reshaping layers: Reshape, Permute and RepeatVector (Keras's names, options and configs). They
+// act on the non-batch axes only; the batch dimension passes through.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,21 @@ class Permute : public ClonableLayer<Permute> {
 
  private:
   std::vector<int64_t> dims_;
+};
+
+/// [batch, features] -> [batch, n, features]: each sample repeated n times (Keras's
+/// RepeatVector, which feeds one encoding to every step of a recurrent decoder). The gradient sums
+/// the n copies.
+class RepeatVector : public ClonableLayer<RepeatVector> {
+ public:
+  explicit RepeatVector(int64_t n);
+  [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
+  [[nodiscard]] std::string class_name() const override { return "RepeatVector"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
+  [[nodiscard]] static RepeatVector from_config(const nlohmann::json& config);
+
+ private:
+  int64_t n_;
 };
 
 }  // namespace nabla::nn
