@@ -15,6 +15,7 @@
 #include "nabla/nn/layers/regularization.hpp"
 #include "nabla/nn/layers/resampling.hpp"
 #include "nabla/nn/layers/reshaping.hpp"
+#include "nabla/nn/layers/wrappers.hpp"
 #include "nn/config_util.hpp"
 #include "nn/name_table.hpp"
 
@@ -43,6 +44,7 @@ Registry& registry() {
                                builtin<Reshape>("Reshape"),
                                builtin<Permute>("Permute"),
                                builtin<RepeatVector>("RepeatVector"),
+                               builtin<TimeDistributed>("TimeDistributed"),
                                builtin<Lambda>("Lambda"),
                                builtin<Add>("Add"),
                                builtin<Subtract>("Subtract"),

@@ -15,6 +15,7 @@
 #include "nabla/nn/layers/regularization.hpp"
 #include "nabla/nn/layers/resampling.hpp"
 #include "nabla/nn/layers/reshaping.hpp"
+#include "nabla/nn/layers/wrappers.hpp"
 #include "nabla/nn/losses.hpp"
 #include "nabla/nn/metrics.hpp"
 #include "nabla/nn/model.hpp"
