@@ -26,6 +26,45 @@ Tensor depthwise(const Tensor& x, const Tensor& depthwise_kernel, const Tensor* 
   return bias != nullptr ? conv(x, w, *bias, grouped) : conv(x, w, grouped);
 }
 
+/// The config keys DepthwiseConv2D and SeparableConv2D share (Keras writes the same ones).
+template <class Options>
+void write_depthwise_config(nlohmann::json& config, const Options& o,
+                            const std::vector<int64_t>& kernel_size,
+                            const std::vector<int64_t>& strides,
+                            const std::vector<int64_t>& dilation_rate) {
+  config["depth_multiplier"] = o.depth_multiplier;
+  config["kernel_size"] = kernel_size;
+  config["strides"] = strides;
+  config["padding"] = o.padding;
+  config["data_format"] = o.data_format;
+  config["dilation_rate"] = dilation_rate;
+  config["activation"] = o.activation.name();
+  config["use_bias"] = o.use_bias;
+  config["depthwise_initializer"] = initializers::serialize(o.depthwise_initializer);
+  config["bias_initializer"] = initializers::serialize(o.bias_initializer);
+  config["depthwise_regularizer"] = regularizers::serialize(o.depthwise_regularizer);
+  config["bias_regularizer"] = regularizers::serialize(o.bias_regularizer);
+}
+
+/// Reads the shared keys into o; returns the kernel size (required).
+template <class Options>
+PerDim read_depthwise_config(const nlohmann::json& config, Options& o, std::string_view who) {
+  o.strides = detail::per_dim_from_config(config, "strides", 1, who);
+  o.padding = detail::string_from_config(config, "padding", "valid", who);
+  o.depth_multiplier = detail::config_get<int64_t>(config, "depth_multiplier", 1, who);
+  o.data_format = detail::string_from_config(config, "data_format", "channels_last", who);
+  o.dilation_rate = detail::per_dim_from_config(config, "dilation_rate", 1, who);
+  o.activation = detail::activation_from_config(config, who);
+  o.use_bias = detail::config_get(config, "use_bias", true, who);
+  detail::read_initializer(config, "depthwise_initializer", o.depthwise_initializer);
+  detail::read_initializer(config, "bias_initializer", o.bias_initializer);
+  detail::read_regularizer(config, "depthwise_regularizer", o.depthwise_regularizer);
+  detail::read_regularizer(config, "bias_regularizer", o.bias_regularizer);
+  PerDim kernel_size = detail::per_dim_from_config(config, "kernel_size", PerDim{}, who);
+  NABLA_CHECK(!kernel_size.empty(), ValueError, who, ": the config has no 'kernel_size'");
+  return kernel_size;
+}
+
 /// Checks shared by both layers' constructors; returns the expanded kernel size.
 std::vector<int64_t> check_depthwise_arguments(const PerDim& kernel_size, std::string& padding,
                                                std::string& data_format, int64_t multiplier,
@@ -81,18 +120,7 @@ Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
 
 nlohmann::json DepthwiseConv2D::get_config() const {
   nlohmann::json config = Layer::get_config();
-  config["depth_multiplier"] = options_.depth_multiplier;
-  config["kernel_size"] = kernel_size_;
-  config["strides"] = strides_;
-  config["padding"] = options_.padding;
-  config["data_format"] = options_.data_format;
-  config["dilation_rate"] = dilation_rate_;
-  config["activation"] = options_.activation.name();
-  config["use_bias"] = options_.use_bias;
-  config["depthwise_initializer"] = initializers::serialize(options_.depthwise_initializer);
-  config["bias_initializer"] = initializers::serialize(options_.bias_initializer);
-  config["depthwise_regularizer"] = regularizers::serialize(options_.depthwise_regularizer);
-  config["bias_regularizer"] = regularizers::serialize(options_.bias_regularizer);
+  write_depthwise_config(config, options_, kernel_size_, strides_, dilation_rate_);
   detail::write_unsupported_nulls(config, kDepthwiseNulls);
   return config;
 }
@@ -101,20 +129,8 @@ DepthwiseConv2D DepthwiseConv2D::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "DepthwiseConv2D.from_config";
   detail::check_config_object(config, who);
   detail::check_unsupported_null(config, kDepthwiseNulls, who);
-  DepthwiseConv2DOptions o{
-      .strides = detail::per_dim_from_config(config, "strides", 1, who),
-      .padding = detail::string_from_config(config, "padding", "valid", who),
-      .depth_multiplier = detail::config_get<int64_t>(config, "depth_multiplier", 1, who),
-      .data_format = detail::string_from_config(config, "data_format", "channels_last", who),
-      .dilation_rate = detail::per_dim_from_config(config, "dilation_rate", 1, who),
-      .activation = detail::activation_from_config(config, who),
-      .use_bias = detail::config_get(config, "use_bias", true, who)};
-  detail::read_initializer(config, "depthwise_initializer", o.depthwise_initializer);
-  detail::read_initializer(config, "bias_initializer", o.bias_initializer);
-  detail::read_regularizer(config, "depthwise_regularizer", o.depthwise_regularizer);
-  detail::read_regularizer(config, "bias_regularizer", o.bias_regularizer);
-  const PerDim kernel_size = detail::per_dim_from_config(config, "kernel_size", PerDim{}, who);
-  NABLA_CHECK(!kernel_size.empty(), ValueError, who, ": the config has no 'kernel_size'");
+  DepthwiseConv2DOptions o;
+  const PerDim kernel_size = read_depthwise_config(config, o, who);
   DepthwiseConv2D layer(kernel_size, std::move(o));
   apply_base_config(layer, config);
   return layer;
@@ -166,21 +182,10 @@ Tensor SeparableConv2D::call(const Tensor& x, bool) {
 
 nlohmann::json SeparableConv2D::get_config() const {
   nlohmann::json config = Layer::get_config();
-  config["depth_multiplier"] = options_.depth_multiplier;
+  write_depthwise_config(config, options_, kernel_size_, strides_, dilation_rate_);
   config["filters"] = filters_;
-  config["kernel_size"] = kernel_size_;
-  config["strides"] = strides_;
-  config["padding"] = options_.padding;
-  config["data_format"] = options_.data_format;
-  config["dilation_rate"] = dilation_rate_;
-  config["activation"] = options_.activation.name();
-  config["use_bias"] = options_.use_bias;
-  config["depthwise_initializer"] = initializers::serialize(options_.depthwise_initializer);
   config["pointwise_initializer"] = initializers::serialize(options_.pointwise_initializer);
-  config["bias_initializer"] = initializers::serialize(options_.bias_initializer);
-  config["depthwise_regularizer"] = regularizers::serialize(options_.depthwise_regularizer);
   config["pointwise_regularizer"] = regularizers::serialize(options_.pointwise_regularizer);
-  config["bias_regularizer"] = regularizers::serialize(options_.bias_regularizer);
   detail::write_unsupported_nulls(config, kSeparableNulls);
   return config;
 }
@@ -189,22 +194,10 @@ SeparableConv2D SeparableConv2D::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "SeparableConv2D.from_config";
   detail::check_config_object(config, who);
   detail::check_unsupported_null(config, kSeparableNulls, who);
-  SeparableConv2DOptions o{
-      .strides = detail::per_dim_from_config(config, "strides", 1, who),
-      .padding = detail::string_from_config(config, "padding", "valid", who),
-      .data_format = detail::string_from_config(config, "data_format", "channels_last", who),
-      .dilation_rate = detail::per_dim_from_config(config, "dilation_rate", 1, who),
-      .depth_multiplier = detail::config_get<int64_t>(config, "depth_multiplier", 1, who),
-      .activation = detail::activation_from_config(config, who),
-      .use_bias = detail::config_get(config, "use_bias", true, who)};
-  detail::read_initializer(config, "depthwise_initializer", o.depthwise_initializer);
+  SeparableConv2DOptions o;
+  const PerDim kernel_size = read_depthwise_config(config, o, who);
   detail::read_initializer(config, "pointwise_initializer", o.pointwise_initializer);
-  detail::read_initializer(config, "bias_initializer", o.bias_initializer);
-  detail::read_regularizer(config, "depthwise_regularizer", o.depthwise_regularizer);
   detail::read_regularizer(config, "pointwise_regularizer", o.pointwise_regularizer);
-  detail::read_regularizer(config, "bias_regularizer", o.bias_regularizer);
-  const PerDim kernel_size = detail::per_dim_from_config(config, "kernel_size", PerDim{}, who);
-  NABLA_CHECK(!kernel_size.empty(), ValueError, who, ": the config has no 'kernel_size'");
   SeparableConv2D layer(detail::config_require<int64_t>(config, "filters", who), kernel_size,
                         std::move(o));
   apply_base_config(layer, config);
