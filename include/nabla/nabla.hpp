@@ -18,6 +18,7 @@
 #include "nabla/ops/manipulation.hpp"
 #include "nabla/ops/pooling.hpp"
 #include "nabla/ops/random.hpp"
+#include "nabla/ops/recurrent.hpp"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/ops/view.hpp"
 #include "nabla/tensor/device.hpp"

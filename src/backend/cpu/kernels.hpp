@@ -16,5 +16,8 @@ void register_softmax_kernels(KernelTable& table);
 void register_dropout_kernels(KernelTable& table);
 void register_convolution_kernels(KernelTable& table);
 void register_pooling_kernels(KernelTable& table);
+void register_recurrent_lstm_kernels(KernelTable& table);
+void register_recurrent_gru_kernels(KernelTable& table);
+void register_recurrent_simple_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu
