@@ -138,7 +138,8 @@ std::vector<Tensor> OpNode::apply(std::vector<Tensor> grads) {
               "' is not differentiable (it has no gradient rule)");
   // A multi-output op may receive gradients for only some outputs: the others are zero.
   for (size_t k = 0; k < grads.size(); ++k) {
-    if (!grads[k].defined() && is_floating(output_specs_[k].dtype)) {
+    if (!grads[k].defined() && is_floating(output_specs_[k].dtype) &&
+        k < op_.differentiable_outputs) {
       grads[k] = zeros(output_specs_[k].shape, output_specs_[k].dtype, device_);
     }
   }

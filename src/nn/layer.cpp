@@ -122,6 +122,54 @@ std::vector<Tensor> Layer::call_multiple(const std::vector<Tensor>& xs, bool tra
   return {call(xs[0], training)};
 }
 
+std::vector<Tensor> Layer::compute_mask(const std::vector<Tensor>&,
+                                        const std::vector<Tensor>& input_masks,
+                                        const std::vector<Tensor>& outputs) const {
+  const Tensor passed = supports_masking() && !input_masks.empty() ? input_masks[0] : Tensor();
+  return std::vector<Tensor>(outputs.size(), passed);
+}
+
+namespace {
+
+// Note [Mask propagation]
+// Keras's __call__ attaches masks after every layer call: each output gets the mask
+// compute_mask() gives it from the inputs and their masks (Tensor::keras_mask()). All three
+// call paths use propagate_masks(): the eager operator()s, and the functional graph's node,
+// which runs call() directly (a functional Model, Sequential and nested models all end in one of
+// these, so fit/evaluate/predict see the masks too). As Keras's _set_mask_metadata, a mask is
+// only attached to an output that has none: a mask the layer set itself in call() (Masking), or
+// one a nested model's inner layers attached, is kept; when no output lacks a mask,
+// compute_mask() is not even run. An output that is one of its inputs (an identity layer:
+// Dropout in inference) shares that TensorImpl, so it keeps the caller's mask and never loses
+// it; it gains one only where the caller's tensor had none and compute_mask() gives one, which
+// is what Keras does to the same Python object. Symbolic calls record no masks: they exist only
+// on concrete tensors, when the graph runs.
+void propagate_masks(const Layer& layer, const std::vector<Tensor>& inputs,
+                     const std::vector<Tensor>& outputs) {
+  const bool all_masked = std::all_of(outputs.begin(), outputs.end(), [](const Tensor& t) {
+    return !t.defined() || t.keras_mask().defined();
+  });
+  if (all_masked) return;
+  std::vector<Tensor> input_masks;
+  input_masks.reserve(inputs.size());
+  for (const Tensor& x : inputs) input_masks.push_back(x.keras_mask());
+  std::vector<Tensor> masks;
+  {
+    NoGradGuard no_grad;  // masks are bool and never differentiated
+    masks = layer.compute_mask(inputs, input_masks, outputs);
+  }
+  if (masks.empty()) return;  // no masks at all
+  NABLA_CHECK(masks.size() == outputs.size(), ValueError, layer.name(), " (", layer.class_name(),
+              "): compute_mask gave ", masks.size(), " masks for ", outputs.size(), " outputs");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (masks[i].defined() && outputs[i].defined() && !outputs[i].keras_mask().defined()) {
+      outputs[i].set_keras_mask(masks[i]);
+    }
+  }
+}
+
+}  // namespace
+
 void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
   if (bound_) return;
   LayerState& s = *state_;
@@ -144,7 +192,9 @@ Tensor Layer::operator()(const Tensor& x, bool training) {
   NABLA_CHECK(x.defined(), ValueError, name(), ": called on an undefined tensor");
   if (x.is_symbolic()) return record_symbolic_call({x})[0];
   ensure_built({x.shape()});
-  return call(x, training);
+  Tensor y = call(x, training);
+  propagate_masks(*this, {x}, {y});
+  return y;
 }
 
 std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& xs, bool training) {
@@ -157,7 +207,9 @@ std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& xs, bool traini
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
   ensure_built(shapes);
-  return call_multiple(xs, training);
+  std::vector<Tensor> ys = call_multiple(xs, training);
+  propagate_masks(*this, xs, ys);
+  return ys;
 }
 
 std::vector<Tensor> Layer::record_symbolic_call(const std::vector<Tensor>& xs) {
@@ -191,8 +243,10 @@ std::vector<Tensor> Layer::record_symbolic_call(const std::vector<Tensor>& xs) {
                   "graph)");
       layer = state->objects.front();
     }
-    return single ? std::vector<Tensor>{layer->call(inputs[0], training)}
-                  : layer->call_multiple(inputs, training);
+    std::vector<Tensor> outputs = single ? std::vector<Tensor>{layer->call(inputs[0], training)}
+                                         : layer->call_multiple(inputs, training);
+    propagate_masks(*layer, inputs, outputs);
+    return outputs;
   };
   std::vector<std::pair<Shape, DType>> specs;
   for (const Tensor& t : traced) specs.emplace_back(t.shape(), t.dtype());
@@ -343,6 +397,10 @@ Tensor Input(const Shape& shape, DType dtype, std::string name) {
   dims.insert(dims.end(), shape.begin(), shape.end());
   if (name.empty()) name = unique_name("input_layer");
   return graph::input(Shape(std::move(dims)), dtype, std::move(name));
+}
+
+Tensor Input(const Shape& shape, const InputOptions& options) {
+  return Input(shape, options.dtype, options.name);
 }
 
 }  // namespace nabla::nn

@@ -6,12 +6,16 @@
 #include <map>
 #include <mutex>
 
+#include "nabla/nn/layers/bidirectional.hpp"
 #include "nabla/nn/layers/convolutional.hpp"
 #include "nabla/nn/layers/core.hpp"
+#include "nabla/nn/layers/embedding.hpp"
 #include "nabla/nn/layers/lambda.hpp"
+#include "nabla/nn/layers/masking.hpp"
 #include "nabla/nn/layers/merging.hpp"
 #include "nabla/nn/layers/normalization.hpp"
 #include "nabla/nn/layers/pooling.hpp"
+#include "nabla/nn/layers/recurrent.hpp"
 #include "nabla/nn/layers/regularization.hpp"
 #include "nabla/nn/layers/resampling.hpp"
 #include "nabla/nn/layers/reshaping.hpp"
@@ -41,10 +45,20 @@ Registry& registry() {
                                builtin<Activation>("Activation"),
                                builtin<Dropout>("Dropout"),
                                builtin<Flatten>("Flatten"),
+                               builtin<Embedding>("Embedding"),
+                               builtin<Masking>("Masking"),
                                builtin<Reshape>("Reshape"),
                                builtin<Permute>("Permute"),
                                builtin<RepeatVector>("RepeatVector"),
                                builtin<TimeDistributed>("TimeDistributed"),
+                               builtin<SimpleRNNCell>("SimpleRNNCell"),
+                               builtin<LSTMCell>("LSTMCell"),
+                               builtin<GRUCell>("GRUCell"),
+                               builtin<RNN>("RNN"),
+                               builtin<SimpleRNN>("SimpleRNN"),
+                               builtin<LSTM>("LSTM"),
+                               builtin<GRU>("GRU"),
+                               builtin<Bidirectional>("Bidirectional"),
                                builtin<Lambda>("Lambda"),
                                builtin<Add>("Add"),
                                builtin<Subtract>("Subtract"),

@@ -18,10 +18,16 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred,
   NABLA_CHECK(y_true.defined() && y_pred.defined(), ValueError, name(),
               ": y_true and y_pred must be defined tensors");
   Tensor values = call(y_true, y_pred);
+  Tensor weight;
   if (sample_weight.defined()) {
-    const Tensor weight = detail::align_sample_weight(name(), sample_weight, values.shape());
-    values = values * astype(weight, values.dtype());
+    weight =
+        astype(detail::align_sample_weight(name(), sample_weight, values.shape()), values.dtype());
   }
+  if (const Tensor mask = y_pred.keras_mask(); mask.defined()) {
+    const Tensor scaled = detail::mask_weight(name(), mask, values);
+    weight = weight.defined() ? weight * scaled : scaled;
+  }
+  if (weight.defined()) values = values * weight;
   // Keras divides by the number of values, not by the sum of the weights; an empty batch gives
   // the (zero) sum, where Keras's divide_no_nan gives 0 too.
   const int64_t count = values.numel();

@@ -2,6 +2,7 @@
 #include "nn/losses_common.hpp"
 
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/reduction.hpp"
 #include "nabla/ops/view.hpp"
 #include "nabla/util/error.hpp"
 
@@ -52,6 +53,20 @@ Tensor align_sample_weight(std::string_view who, const Tensor& sample_weight, co
   NABLA_CHECK(fits, ShapeError, who, ": sample_weight ", sample_weight.shape(),
               " does not match the per-sample values ", shape,
               " (expected [batch] or the values' shape)");
+  return weight;
+}
+
+Tensor mask_weight(std::string_view who, const Tensor& mask, const Tensor& values) {
+  const Shape& shape = values.shape();
+  bool fits = mask.ndim() <= shape.rank();
+  for (int64_t d = 0; fits && d < mask.ndim(); ++d) fits = mask.shape()[d] == shape[d];
+  NABLA_CHECK(fits, ShapeError, who, ": the mask of y_pred ", mask.shape(),
+              " does not match the per-sample losses ", shape);
+  Tensor weight = astype(mask, values.dtype());
+  const auto total = static_cast<double>(mask.numel());
+  constexpr double kEpsilon = 1e-7;  // Keras's backend.epsilon(): an all-padding batch gives 0
+  weight = weight * (total / (sum(weight) + kEpsilon));
+  while (weight.ndim() < shape.rank()) weight = unsqueeze(weight, -1);
   return weight;
 }
 

@@ -30,4 +30,12 @@ void check_has_axis(std::string_view who, const Tensor& y_pred);
 [[nodiscard]] Tensor align_sample_weight(std::string_view who, const Tensor& sample_weight,
                                          const Shape& shape);
 
+/// Keras 3's apply_mask for the "sum_over_batch_size" reduction: a mask carried by y_pred
+/// (Tensor::keras_mask(), e.g. [batch, steps] from Embedding(mask_zero)) as a weight of
+/// `values`' dtype that broadcasts against them: real entries weigh total / valid (the mask's
+/// size over its number of true entries, plus epsilon 1e-7), padding 0, so the mean over all
+/// values is the mean over the real ones. ShapeError naming `who` when the mask is not a prefix
+/// of the values' shape.
+[[nodiscard]] Tensor mask_weight(std::string_view who, const Tensor& mask, const Tensor& values);
+
 }  // namespace nabla::nn::detail

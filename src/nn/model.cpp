@@ -14,6 +14,9 @@ Model::Model() : Layer("") {}
 Model::Model(const Tensor& inputs, const Tensor& outputs, std::string name)
     : Model(std::vector<Tensor>{inputs}, std::vector<Tensor>{outputs}, std::move(name)) {}
 
+Model::Model(const Tensor& inputs, std::vector<Tensor> outputs, std::string name)
+    : Model(std::vector<Tensor>{inputs}, std::move(outputs), std::move(name)) {}
+
 Model::Model(std::vector<Tensor> inputs, std::vector<Tensor> outputs, std::string name)
     : Layer(name.empty() ? "functional" : "") {
   if (!name.empty()) set_name(std::move(name));

@@ -130,7 +130,13 @@ Tensor Model::Compiled::weighted_loss(const std::vector<Tensor>& y_true,
 void Model::Compiled::update_metrics(const std::vector<Tensor>& y_true,
                                      const std::vector<Tensor>& y_pred) {
   for (size_t i = 0; i < outputs.size(); ++i) {
-    for (const auto& [key, metric] : outputs[i].metrics) metric->update_state(y_true[i], y_pred[i]);
+    // A masked prediction (Embedding(mask_zero) upstream) is scored on its real steps only: the
+    // mask is the metrics' sample weight (tf.keras; Keras 3 applies it only when sample weights
+    // are given, and compile()'s metrics take none).
+    const Tensor mask = y_pred[i].keras_mask();
+    for (const auto& [key, metric] : outputs[i].metrics) {
+      metric->update_state(y_true[i], y_pred[i], mask);
+    }
   }
 }
 

@@ -48,7 +48,8 @@ struct Model::Compiled {
   [[nodiscard]] Tensor weighted_loss(const std::vector<Tensor>& y_true,
                                      const std::vector<Tensor>& y_pred,
                                      const Tensor& sample_weight);
-  /// Adds a batch to every metric (Keras's `metrics` take no sample weights).
+  /// Adds a batch to every metric (Keras's `metrics` take no sample weights; a Keras mask on a
+  /// prediction weights its metrics, so padded steps do not count).
   void update_metrics(const std::vector<Tensor>& y_true, const std::vector<Tensor>& y_pred);
   void reset_metrics();
   /// "loss", the "<output>_loss" keys and the metrics, as fit() and evaluate() log them.

@@ -32,7 +32,10 @@ void Model::train_step(const Batch& batch) {
   NoGradGuard no_grad;
   c.loss_mean.add(loss.item<double>(), static_cast<double>(batch.size()));
   std::vector<Tensor> predictions;
-  for (const Tensor& p : y_pred) predictions.push_back(p.detach());
+  for (const Tensor& p : y_pred) {
+    predictions.push_back(p.detach());
+    predictions.back().set_keras_mask(p.keras_mask());  // detach() drops it; metrics use it
+  }
   c.update_metrics(batch.y, predictions);
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ struct OpDef {
   /// raises, naming it). Ops whose outputs are all int/bool never record a node.
   VjpFn vjp = nullptr;
   Saves saves = Saves::Both;
+  /// Outputs from this index on are workspaces for the VJP (the recurrences' saved gates): no
+  /// gradient flows into them, and backward passes none rather than zeros of their shape.
+  size_t differentiable_outputs = SIZE_MAX;
 
   /// The kernel for `device`, looked up in KernelTable::global() once and cached here.
   [[nodiscard]] Kernel kernel(DeviceKind device) const;

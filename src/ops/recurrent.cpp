@@ -139,11 +139,11 @@ std::vector<Tensor> simple_rnn_vjp(const VjpContext& ctx);
 }  // namespace
 
 NABLA_DEFINE_OP(lstm_sequence_op, .name = "lstm_sequence", .infer = &lstm_infer, .vjp = &lstm_vjp,
-                .saves = Saves::Both);
+                .saves = Saves::Both, .differentiable_outputs = 2);
 NABLA_DEFINE_OP(lstm_sequence_backward_op, .name = "lstm_sequence_backward",
                 .infer = &lstm_backward_infer);
 NABLA_DEFINE_OP(gru_sequence_op, .name = "gru_sequence", .infer = &gru_infer, .vjp = &gru_vjp,
-                .saves = Saves::Both);
+                .saves = Saves::Both, .differentiable_outputs = 1);
 NABLA_DEFINE_OP(gru_sequence_backward_op, .name = "gru_sequence_backward",
                 .infer = &gru_backward_infer);
 NABLA_DEFINE_OP(simple_rnn_sequence_op, .name = "simple_rnn_sequence", .infer = &simple_rnn_infer,

@@ -242,7 +242,10 @@ const std::set<std::string> kNotDifferentiable = {
     // no tensor inputs
     "fill", "arange", "linspace", "eye", "random_uniform", "random_normal", "random_randint",
     // optimizer steps: in-place updates of the weights, run under NoGradGuard
-    "adam_update", "sgd_update"};
+    "adam_update", "sgd_update",
+    // the fused recurrences' backward sweeps: first derivatives only, as cuDNN's RNNs (the
+    // composite cells in nn are twice differentiable)
+    "lstm_sequence_backward", "gru_sequence_backward", "simple_rnn_sequence_backward"};
 
 std::set<std::string>* recorded_ops = nullptr;
 decltype(nabla::DispatchHooks::record_gradient) original_hook = nullptr;

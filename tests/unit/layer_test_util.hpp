@@ -35,6 +35,10 @@ struct LayerTestSpec {
   /// deterministic, like BatchNormalization), in training mode too.
   bool gradcheck = true;
   bool gradcheck_training = false;
+  /// Integer-input layers (Embedding): the inputs are ids of this dtype drawn uniformly from
+  /// [0, input_high) instead of normal floats; they get no gradient check (the weights do).
+  nabla::DType input_dtype = nabla::float32;
+  int64_t input_high = 0;
 };
 
 namespace detail {
@@ -52,21 +56,32 @@ void check_layer_gradients(nabla::nn::Layer& layer, const std::vector<nabla::Ten
     NoGradGuard no_grad;
     return sum(u * apply(layer, xs, training)).template item<double>();
   };
+  // Integer inputs (ids) have no gradient: only the floating ones are checked.
   std::vector<Tensor> wrt;
-  for (const Tensor& x : xs) wrt.push_back(x);
-  for (const Tensor& w : layer.trainable_weights()) wrt.push_back(w);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (!is_floating(xs[i].dtype())) continue;
+    wrt.push_back(xs[i]);
+    names.push_back("input " + std::to_string(i));
+  }
+  const size_t checked_inputs = wrt.size();
+  for (const Tensor& w : layer.trainable_weights()) {
+    names.push_back("weight " + std::to_string(wrt.size() - checked_inputs));
+    wrt.push_back(w);
+  }
   std::vector<Tensor> grads;
   {
     EnableGradGuard grad_mode;
-    std::vector<Tensor> inputs;
-    for (const Tensor& x : xs) inputs.push_back(x.detach().requires_grad_());
-    std::vector<Tensor> vars = inputs;
+    std::vector<Tensor> inputs, vars;
+    for (const Tensor& x : xs) {
+      inputs.push_back(is_floating(x.dtype()) ? x.detach().requires_grad_() : x);
+      if (is_floating(x.dtype())) vars.push_back(inputs.back());
+    }
     for (const Tensor& w : layer.trainable_weights()) vars.push_back(w);
     grads = autograd::grad({sum(u * apply(layer, inputs, training))}, vars);
   }
   for (size_t t = 0; t < wrt.size(); ++t) {
-    const std::string what =
-        t < xs.size() ? "input " + std::to_string(t) : "weight " + std::to_string(t - xs.size());
+    const std::string& what = names[t];
     ASSERT_TRUE(wrt[t].is_contiguous() && wrt[t].dtype() == float64) << layer.name() << " " << what;
     ASSERT_TRUE(grads[t].defined()) << layer.name() << ": no gradient for " << what;
     const std::vector<double> analytic = grads[t].template to_vector<double>();
@@ -100,8 +115,12 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
     dims.insert(dims.end(), sample.begin(), sample.end());
     return Shape(std::move(dims));
   };
+  const bool integer_inputs = is_integral(spec.input_dtype);
   std::vector<Tensor> xs;
-  for (const Shape& s : sample_shapes) xs.push_back(random::normal(batched(s)));
+  for (const Shape& s : sample_shapes) {
+    xs.push_back(integer_inputs ? random::randint(0, spec.input_high, batched(s), spec.input_dtype)
+                                : random::normal(batched(s)));
+  }
   const Shape out_shape = batched(spec.expected_output_shape);
   // A layer (or model) applied to the inputs: the one tensor, or the list.
   auto apply = [multi](nn::Layer& l, const std::vector<Tensor>& inputs, bool training) {
@@ -123,7 +142,7 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
   // Symbolic shape inference agrees with the eager result; in a functional model the layer
   // computes the same thing.
   std::vector<Tensor> ins;
-  for (const Shape& s : sample_shapes) ins.push_back(nn::Input(s));
+  for (const Shape& s : sample_shapes) ins.push_back(nn::Input(s, spec.input_dtype));
   const Tensor out = apply(layer, ins, false);
   EXPECT_EQ(out.shape()[-1], y.shape()[-1]);
   EXPECT_EQ(out.ndim(), y.ndim());
@@ -164,7 +183,7 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
     auto layer64 = make_layer();
     layer64.set_dtype(float64);
     std::vector<Tensor> xs64;
-    for (const Tensor& x : xs) xs64.push_back(x.astype(float64));
+    for (const Tensor& x : xs) xs64.push_back(is_floating(x.dtype()) ? x.astype(float64) : x);
     for (const bool training : {false, true}) {
       if (training && !spec.gradcheck_training) continue;
       detail::check_layer_gradients(layer64, xs64, training, apply);
@@ -176,7 +195,7 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
   const Tensor target = random::normal(out_shape);
   std::vector<Tensor> before, after;
   if (!multi) {
-    auto model = nn::Sequential({nn::Input(spec.input_shape), fresh});
+    auto model = nn::Sequential({nn::Input(spec.input_shape, spec.input_dtype), fresh});
     model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}), .loss = "mse"});
     before = model.get_weights();
     const auto logs = model.train_on_batch(xs[0], target);
@@ -185,7 +204,7 @@ void run_layer_test(const MakeLayer& make_layer, const LayerTestSpec& spec) {
   } else {
     // Model::train_on_batch takes one x: the step is spelt out for a list of inputs.
     std::vector<Tensor> fresh_ins;
-    for (const Shape& s : sample_shapes) fresh_ins.push_back(nn::Input(s));
+    for (const Shape& s : sample_shapes) fresh_ins.push_back(nn::Input(s, spec.input_dtype));
     nn::Model model(fresh_ins, {apply(fresh, fresh_ins, false)});
     before = model.get_weights();
     EnableGradGuard grad_mode;

@@ -61,6 +61,9 @@ class Layer {
 
   /// Creates the weights for inputs of `input_shape` (batch dimension first).
   virtual void build(const Shape& input_shape);
+  /// Builds the layer for inputs of these shapes without calling it: what a parent layer does
+  /// for a sub-layer it drives itself (an RNN its cell). Nothing happens once built.
+  void build_for(const std::vector<Shape>& input_shapes) { ensure_built(input_shapes); }
   /// The forward computation on concrete (or symbolic) tensors.
   [[nodiscard]] virtual Tensor call(const Tensor& x, bool training);
   /// Multi-input layers (merge layers, multi-input models) override these two instead; the
@@ -70,6 +73,20 @@ class Layer {
                                                           bool training);
   /// True for layers taking several inputs (they are called through call_multiple).
   [[nodiscard]] virtual bool multiple_inputs() const { return false; }
+
+  /// Masking (Keras's supports_masking / compute_mask). A layer that supports masking passes its
+  /// first input's mask on to its outputs unchanged; Embedding(mask_zero) and Masking create one;
+  /// RNN layers consume it. Masks ride on tensors (Tensor::keras_mask()), so a layer's call()
+  /// reads its inputs' masks from them. After every concrete call (eager, or a functional
+  /// graph's node) each output without a mask gets the one compute_mask() gives it (Note [Mask
+  /// propagation] in src/nn/layer.cpp).
+  [[nodiscard]] virtual bool supports_masking() const { return false; }
+  /// The mask of each output (undefined: none), from the call's inputs, their masks (undefined
+  /// where an input has none) and outputs. Default: with supports_masking(), input 0's mask for
+  /// every output; otherwise none.
+  [[nodiscard]] virtual std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                                         const std::vector<Tensor>& input_masks,
+                                                         const std::vector<Tensor>& outputs) const;
 
   /// Adds a weight (created once: later builds of copies of this layer get the same tensor).
   Tensor add_weight(const std::string& name, const Shape& shape,
@@ -156,5 +173,12 @@ class ClonableLayer : public Base {
 
 /// Keras's Input(shape): a symbolic tensor of shape [None, ...shape] for the Functional API.
 [[nodiscard]] Tensor Input(const Shape& shape, DType dtype = float32, std::string name = "");
+
+/// Input's keyword arguments: `nn::Input({40}, {.dtype = int64})` (token ids for an Embedding).
+struct InputOptions {
+  DType dtype = float32;
+  std::string name = "";
+};
+[[nodiscard]] Tensor Input(const Shape& shape, const InputOptions& options);
 
 }  // namespace nabla::nn

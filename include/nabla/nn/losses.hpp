@@ -23,7 +23,9 @@ class Loss {
   [[nodiscard]] virtual Tensor call(const Tensor& y_true, const Tensor& y_pred) const = 0;
   /// Scalar loss ("sum_over_batch_size"): sum of call() times sample_weight, divided by the
   /// number of per-sample values (0 for an empty batch). sample_weight is [batch] (broadcast over
-  /// any trailing axes) or call()'s shape.
+  /// any trailing axes) or call()'s shape. A Keras mask on y_pred (y_pred.keras_mask(), e.g.
+  /// [batch, steps] from Embedding(mask_zero)) weights the values too, as Keras 3: the result is
+  /// the (sample-weighted) mean over the unmasked values only.
   [[nodiscard]] Tensor operator()(const Tensor& y_true, const Tensor& y_pred,
                                   const Tensor& sample_weight = {}) const;
   /// Keras's snake_case name ("sparse_categorical_crossentropy"): the key in logs and History.

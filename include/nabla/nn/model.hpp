@@ -36,6 +36,8 @@ class Model : public Layer, public callbacks::TrainingTarget {
   /// A functional model from symbolic inputs to symbolic outputs.
   Model(const Tensor& inputs, const Tensor& outputs, std::string name = "");
   Model(std::vector<Tensor> inputs, std::vector<Tensor> outputs, std::string name = "");
+  /// One input, several outputs: Model(seq, {per_step, last}).
+  Model(const Tensor& inputs, std::vector<Tensor> outputs, std::string name = "");
 
   /// Records the optimizer, the loss(es), their weights and the metrics (model_options.hpp).
   /// Specs that need the model's outputs are checked here for functional models and at the first

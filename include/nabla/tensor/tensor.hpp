@@ -33,6 +33,10 @@ struct TensorImpl {
   bool is_view = false;  // made by a view op: shares its storage with the tensor it views
   std::shared_ptr<AutogradMeta> autograd;
   std::shared_ptr<SymbolicValue> symbolic;
+  /// Keras's `_keras_mask`: which steps of a sequence are real (true) and which are padding,
+  /// attached by the nn module's masking layers (Embedding(mask_zero), Masking) and read by the
+  /// layers that honour it (RNNs). Ops neither read nor propagate it.
+  std::shared_ptr<TensorImpl> keras_mask;
 };
 
 class Tensor {
@@ -170,6 +174,12 @@ class Tensor {
   Tensor& copy_(const Tensor& source);
   Tensor& fill_(Scalar value);
   Tensor& zero_();
+
+  /// The Keras mask attached to this tensor ([batch, steps] bool), or an undefined tensor.
+  [[nodiscard]] Tensor keras_mask() const { return Tensor(impl().keras_mask); }
+  /// Attaches (or, with an undefined tensor, removes) the Keras mask. Shared by all handles of
+  /// this tensor, as Keras's attribute is.
+  void set_keras_mask(const Tensor& mask) const { impl().keras_mask = mask.impl_; }
 
   [[nodiscard]] TensorImpl& impl() const;
   [[nodiscard]] const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }

@@ -6,8 +6,11 @@
 #include <sstream>
 
 #include "nabla/nn/layer_registry.hpp"
+#include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/manipulation.hpp"
+#include "nabla/ops/reduction.hpp"
+#include "nabla/ops/view.hpp"
 #include "nn/config_util.hpp"
 
 namespace nabla::nn {
@@ -82,6 +85,17 @@ std::vector<Tensor> Merge::call_multiple(const std::vector<Tensor>& xs, bool) {
     aligned.push_back(x);
   }
   return {merge(aligned)};
+}
+
+std::vector<Tensor> Merge::compute_mask(const std::vector<Tensor>&,
+                                        const std::vector<Tensor>& input_masks,
+                                        const std::vector<Tensor>& outputs) const {
+  Tensor combined;
+  for (const Tensor& mask : input_masks) {
+    if (!mask.defined()) continue;
+    combined = combined.defined() ? logical_and(combined, mask) : mask;
+  }
+  return std::vector<Tensor>(outputs.size(), combined);
 }
 
 Add::Add() : ClonableLayer<Add, Merge>("add") {}
@@ -171,6 +185,30 @@ Shape Concatenate::output_shape(const std::vector<Shape>& input_shapes) const {
 }
 
 Tensor Concatenate::merge(const std::vector<Tensor>& xs) const { return concatenate(xs, axis_); }
+
+std::vector<Tensor> Concatenate::compute_mask(const std::vector<Tensor>& inputs,
+                                              const std::vector<Tensor>& input_masks,
+                                              const std::vector<Tensor>& outputs) const {
+  const bool any_mask = std::any_of(input_masks.begin(), input_masks.end(),
+                                    [](const Tensor& m) { return m.defined(); });
+  if (!any_mask) return std::vector<Tensor>(outputs.size());
+  std::vector<Tensor> full;  // one mask per input, of the input's shape
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& x = inputs[i];
+    const Tensor& mask = i < input_masks.size() ? input_masks[i] : Tensor();
+    if (!mask.defined()) {
+      full.push_back(ones(x.shape(), bool_, x.device()));
+    } else if (mask.ndim() == x.ndim() - 1) {
+      full.push_back(broadcast_to(unsqueeze(mask, -1), x.shape()));
+    } else {
+      NABLA_CHECK(mask.shape() == x.shape(), ShapeError, label(), ": the mask ", mask.shape(),
+                  " of input ", i, " fits neither its shape ", x.shape(),
+                  " nor that shape without its last axis");
+      full.push_back(mask);
+    }
+  }
+  return std::vector<Tensor>(outputs.size(), all(concatenate(full, axis_), {-1}));
+}
 
 nlohmann::json Concatenate::get_config() const {
   nlohmann::json config = Layer::get_config();

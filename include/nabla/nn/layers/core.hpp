@@ -46,6 +46,7 @@ class Dense : public ClonableLayer<Dense> {
   void build(const Shape& input_shape) override;
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Dense"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static Dense from_config(const nlohmann::json& config);
   Tensor kernel, bias;
@@ -61,6 +62,7 @@ class Activation : public ClonableLayer<Activation> {
   explicit Activation(ActivationArg activation);
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Activation"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static Activation from_config(const nlohmann::json& config);
 
@@ -80,6 +82,7 @@ class Dropout : public ClonableLayer<Dropout> {
   explicit Dropout(double rate, DropoutOptions options = {});
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "Dropout"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static Dropout from_config(const nlohmann::json& config);
 

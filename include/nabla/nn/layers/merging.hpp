@@ -27,6 +27,13 @@ class Merge : public Layer {
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::vector<Tensor> call_multiple(const std::vector<Tensor>& xs,
                                                   bool training) override;
+  /// Keras's Merge masking: the output's mask is the logical AND of the inputs' masks that are
+  /// defined (a step is real only where every masked input has it real); none when no input has
+  /// one.
+  [[nodiscard]] bool supports_masking() const override { return true; }
+  [[nodiscard]] std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                                 const std::vector<Tensor>& input_masks,
+                                                 const std::vector<Tensor>& outputs) const override;
 
  protected:
   /// The merged output's shape; throws when the inputs cannot be merged.
@@ -112,6 +119,13 @@ class Concatenate : public ClonableLayer<Concatenate, Merge> {
   [[nodiscard]] std::string class_name() const override { return "Concatenate"; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static Concatenate from_config(const nlohmann::json& config);
+  /// Keras's Concatenate masking: each input's mask (all true where it has none) is broadcast
+  /// over the input's last axis, the masks are joined along `axis` as the inputs are, and a
+  /// position is real where all its last-axis entries are: along the last axis, the AND of the
+  /// step masks; along the steps axis, the step masks joined.
+  [[nodiscard]] std::vector<Tensor> compute_mask(const std::vector<Tensor>& inputs,
+                                                 const std::vector<Tensor>& input_masks,
+                                                 const std::vector<Tensor>& outputs) const override;
 
  protected:
   [[nodiscard]] Shape output_shape(const std::vector<Shape>& input_shapes) const override;

@@ -60,6 +60,7 @@ class BatchNormalization : public ClonableLayer<BatchNormalization> {
   void build(const Shape& input_shape) override;
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "BatchNormalization"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static BatchNormalization from_config(const nlohmann::json& config);
   Tensor gamma, beta, moving_mean, moving_variance;
@@ -90,6 +91,7 @@ class LayerNormalization : public ClonableLayer<LayerNormalization> {
   void build(const Shape& input_shape) override;
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "LayerNormalization"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static LayerNormalization from_config(const nlohmann::json& config);
   Tensor gamma, beta;

@@ -17,6 +17,7 @@ class SpatialDropout1D : public ClonableLayer<SpatialDropout1D> {
   explicit SpatialDropout1D(double rate);
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "SpatialDropout1D"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static SpatialDropout1D from_config(const nlohmann::json& config);
 
@@ -36,6 +37,7 @@ class SpatialDropout2D : public ClonableLayer<SpatialDropout2D> {
   explicit SpatialDropout2D(double rate, SpatialDropout2DOptions options = {});
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "SpatialDropout2D"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static SpatialDropout2D from_config(const nlohmann::json& config);
 

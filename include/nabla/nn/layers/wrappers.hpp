@@ -19,6 +19,7 @@ class TimeDistributed : public ClonableLayer<TimeDistributed> {
   explicit TimeDistributed(LayerRef layer);
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::string class_name() const override { return "TimeDistributed"; }
+  [[nodiscard]] bool supports_masking() const override { return true; }
   /// Keras's config: the base keys and "layer": the wrapped layer serialized.
   [[nodiscard]] nlohmann::json get_config() const override;
   [[nodiscard]] static TimeDistributed from_config(const nlohmann::json& config);
