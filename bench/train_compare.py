@@ -27,9 +27,12 @@ CONFIGS = [
     ("mlp128", "adam", 32, "train"), ("mlp128", "sgd", 32, "train"),
     ("cnnA", "adam", 128, "train"), ("cnnA", "adam", 32, "train"), ("cnnA", "adam", 1000, "infer"),
     ("cnnB", "adam", 128, "train"), ("cnnB", "adam", 32, "train"), ("cnnB", "adam", 1000, "infer"),
+    ("lstm", "adam", 128, "train"), ("lstm", "adam", 1000, "infer"),
+    ("gru", "adam", 128, "train"), ("gru", "adam", 1000, "infer"),
 ]
-# A convnet epoch takes PyTorch about a minute here: shorter timed segments for those.
-SEG_FRAC = {"cnnA": 0.1, "cnnB": 0.2}
+# A convnet epoch takes PyTorch about a minute here, a recurrent one 15-20 s: shorter timed
+# segments for those.
+SEG_FRAC = {"cnnA": 0.1, "cnnB": 0.2, "lstm": 0.34, "gru": 0.34}
 
 
 def run(cmd, env):
@@ -53,6 +56,9 @@ def main():
     nabla_env = dict(os.environ, NABLA_NUM_THREADS=str(args.threads))
     common = ["--threads", str(args.threads), "--segments", str(args.segments)]
     only = set(filter(None, args.only.split(",")))
+    unknown = only - {model for model, *_ in CONFIGS}
+    if unknown:
+        p.error(f"--only: unknown model(s) {', '.join(sorted(unknown))}")
     out = open(args.out, "a") if args.out else None
     rows = []
     for model, opt, batch, mode in CONFIGS:
