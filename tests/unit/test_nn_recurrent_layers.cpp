@@ -342,6 +342,23 @@ TEST(NnRecurrentLayers, IssueSnippetBuildsAndRuns) {
   const auto outs = model.call_multiple({random::normal({2, 28, 28})}, false);
   EXPECT_EQ(outs[0].shape(), (Shape{2, 28, 5}));
   EXPECT_EQ(outs[1].shape(), (Shape{2, 16}));
+
+  auto tokens = nn::Input({40}, {.dtype = int64});
+  nn::Embedding embedding(65, 32, {.mask_zero = true});
+  nn::LSTM lstm(128, {.return_state = true});
+  auto emb = embedding(tokens);
+  auto states = lstm(emb);  // {output, h, c}
+  ASSERT_EQ(states.size(), 3u);
+  nn::Model lm(tokens, {states[0], states[1], states[2]});
+  // Padding ids (0) after 30 real steps leave the final states as they were after step 30.
+  Tensor ids = random::randint(1, 65, {2, 40});
+  Tensor padded = ids.clone();
+  padded.slice(1, 30, 40).fill_(0);
+  const auto full = lm.call_multiple({padded}, false);
+  const auto real = lstm(embedding(ids.slice(1, 0, 30).contiguous()));
+  EXPECT_LT(max_diff(full[1], real[1]), 1e-6);
+  EXPECT_LT(max_diff(full[2], real[2]), 1e-6);
+  EXPECT_EQ(full[0].to_vector<float>(), full[1].to_vector<float>());
 }
 
 TEST(NnRecurrentLayers, BidirectionalOutputsAndConfig) {

@@ -242,16 +242,22 @@ Options layer_options(const Cell& cell, const RNNOptions& rnn) {
   return o;
 }
 
-/// The layer's config: the base keys, the cell's own keys (not its name), the RNN keys.
-nlohmann::json flat_config(const Layer& layer, const RNNCell& cell) {
-  nlohmann::json config = layer.Layer::get_config();
+}  // namespace
+
+/// The base keys, the cell's own keys (not its name), the RNN keys.
+nlohmann::json RNN::flat_config() const {
+  nlohmann::json config = Layer::get_config();
+  const RNNCell& cell = *cell_;
   const nlohmann::json cell_keys = cell.get_config();
   for (auto it = cell_keys.begin(); it != cell_keys.end(); ++it) {
     if (it.key() != "name" && it.key() != "trainable" && it.key() != "dtype")
       config[it.key()] = *it;
   }
+  write_rnn_config(config);
   return config;
 }
+
+namespace {
 
 /// A config for the cell: the flat config's keys, named as Keras names the cell.
 nlohmann::json cell_config(const nlohmann::json& config, const char* cell_name) {
@@ -267,11 +273,7 @@ SimpleRNN::SimpleRNN(int64_t units, SimpleRNNOptions options)
                                         units, common_cell_part<SimpleRNNCellOptions>(options))),
                                     rnn_part(options)) {}
 
-nlohmann::json SimpleRNN::get_config() const {
-  nlohmann::json config = flat_config(*this, *cell());
-  write_rnn_config(config);
-  return config;
-}
+nlohmann::json SimpleRNN::get_config() const { return flat_config(); }
 
 SimpleRNN SimpleRNN::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "SimpleRNN.from_config";
@@ -294,11 +296,7 @@ LSTM::LSTM(int64_t units, LSTMOptions options)
                                    }())),
                                rnn_part(options)) {}
 
-nlohmann::json LSTM::get_config() const {
-  nlohmann::json config = flat_config(*this, *cell());
-  write_rnn_config(config);
-  return config;
-}
+nlohmann::json LSTM::get_config() const { return flat_config(); }
 
 LSTM LSTM::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "LSTM.from_config";
@@ -323,11 +321,7 @@ GRU::GRU(int64_t units, GRUOptions options)
                                   }())),
                               rnn_part(options)) {}
 
-nlohmann::json GRU::get_config() const {
-  nlohmann::json config = flat_config(*this, *cell());
-  write_rnn_config(config);
-  return config;
-}
+nlohmann::json GRU::get_config() const { return flat_config(); }
 
 GRU GRU::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "GRU.from_config";

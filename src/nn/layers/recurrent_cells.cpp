@@ -116,6 +116,16 @@ void read_cell_config(const nlohmann::json& config, Options& o, std::string_view
   o.recurrent_dropout = detail::config_get(config, "recurrent_dropout", o.recurrent_dropout, who);
 }
 
+/// read_cell_config plus the recurrent activation of the gated cells (LSTM, GRU).
+template <class Options>
+void read_gated_cell_config(const nlohmann::json& config, Options& o, std::string_view who) {
+  read_cell_config(config, o, who);
+  if (config.contains("recurrent_activation")) {
+    o.recurrent_activation = detail::activation_from_config(
+        nlohmann::json{{"activation", config["recurrent_activation"]}}, who);
+  }
+}
+
 }  // namespace
 
 // ---- RNNCell ----
@@ -288,11 +298,7 @@ nlohmann::json LSTMCell::get_config() const {
 LSTMCell LSTMCell::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "LSTMCell.from_config";
   LSTMCellOptions options;
-  read_cell_config(config, options, who);
-  if (config.contains("recurrent_activation")) {
-    options.recurrent_activation = detail::activation_from_config(
-        nlohmann::json{{"activation", config["recurrent_activation"]}}, who);
-  }
+  read_gated_cell_config(config, options, who);
   options.unit_forget_bias = detail::config_get(config, "unit_forget_bias", true, who);
   LSTMCell cell(detail::config_require<int64_t>(config, "units", who), std::move(options));
   apply_base_config(cell, config);
@@ -380,11 +386,7 @@ nlohmann::json GRUCell::get_config() const {
 GRUCell GRUCell::from_config(const nlohmann::json& config) {
   constexpr std::string_view who = "GRUCell.from_config";
   GRUCellOptions options;
-  read_cell_config(config, options, who);
-  if (config.contains("recurrent_activation")) {
-    options.recurrent_activation = detail::activation_from_config(
-        nlohmann::json{{"activation", config["recurrent_activation"]}}, who);
-  }
+  read_gated_cell_config(config, options, who);
   options.reset_after = detail::config_get(config, "reset_after", true, who);
   GRUCell cell(detail::config_require<int64_t>(config, "units", who), std::move(options));
   apply_base_config(cell, config);

@@ -72,8 +72,10 @@ class RNN : public ClonableLayer<RNN> {
   void set_zero_output_for_mask(bool zero) { options_.zero_output_for_mask = zero; }
 
  protected:
-  /// The RNN keys of a config (return_sequences, ...), for the subclasses' configs.
+  /// The RNN keys of a config (return_sequences, ...).
   void write_rnn_config(nlohmann::json& config) const;
+  /// Keras's flat config of SimpleRNN, LSTM and GRU: the cell's keys beside the RNN's.
+  [[nodiscard]] nlohmann::json flat_config() const;
   [[nodiscard]] static RNNOptions read_rnn_config(const nlohmann::json& config,
                                                   std::string_view who);
 
