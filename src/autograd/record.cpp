@@ -12,6 +12,14 @@ namespace {
 void record_gradient(const OpDef& op, std::span<const Tensor> inputs, const Attrs& attrs,
                      std::span<Tensor> outputs) {
   if (!is_grad_enabled()) return;
+  // Complex autograd is not supported: complex tensors cannot require grad (requires_grad_), and
+  // an op that turns a tensor requiring grad into a complex one (astype, complex, eig) raises
+  // here rather than silently cutting the graph.
+  for (const Tensor& out : outputs) {
+    NABLA_CHECK(!is_complex(out.dtype()), DTypeError, op.name,
+                ": gradients through complex tensors are not supported (an input requires grad; "
+                "detach() it or compute under NoGradGuard)");
+  }
   bool any_floating = false;
   for (const Tensor& out : outputs) any_floating |= is_floating(out.dtype());
   if (!any_floating) return;  // comparisons, argmax, indices: nothing to differentiate

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cmath>
+#include <complex>
 #include <cstdint>
+#include <string_view>
 #include <type_traits>
 
 #include "backend/vector_math.hpp"
@@ -19,6 +21,8 @@ namespace nabla::scalar {
 enum class Accepts { All, Numeric, Floating, Boolean };
 enum class Result { Same, Bool };
 
+/// Complex dtypes pass for every family but Boolean: whether an op takes them at all is
+/// decided by complex_result (dispatch refuses them to the others before infer runs).
 [[nodiscard]] constexpr bool accepts(Accepts a, DType t) {
   switch (a) {
     case Accepts::All:
@@ -26,11 +30,21 @@ enum class Result { Same, Bool };
     case Accepts::Numeric:
       return t != DType::Bool;
     case Accepts::Floating:
-      return is_floating(t);
+      return is_floating(t) || is_complex(t);
     case Accepts::Boolean:
       return t == DType::Bool;
   }
   return false;
+}
+
+/// What an elementwise op gives for complex inputs (NABLA_COMPLEX_OP in elementwise_ops.def).
+enum class ComplexResult { None, Same, Real };
+
+[[nodiscard]] constexpr ComplexResult complex_result(std::string_view op) {
+#define NABLA_COMPLEX_OP(name, result) \
+  if (op == #name) return ComplexResult::result;
+#include "backend/elementwise_ops.def"
+  return ComplexResult::None;
 }
 
 template <class T>
@@ -45,7 +59,7 @@ struct Neg {  // unsigned wraps around as NumPy's: -uint8(1) == 255
     return static_cast<T>(-x);
   }
 };
-struct Abs {  // unsigned: the identity
+struct Abs {  // unsigned: the identity; complex: the magnitude (a real number)
   template <class T>
   NABLA_HOST_DEVICE T operator()(T x) const {
     if constexpr (std::is_unsigned_v<T>) {
@@ -53,6 +67,10 @@ struct Abs {  // unsigned: the identity
     } else {
       return x < T(0) ? -x : x;
     }
+  }
+  template <class T>
+  NABLA_HOST_DEVICE T operator()(std::complex<T> x) const {
+    return std::abs(x);
   }
 };
 struct Sign {  // NaN stays NaN (NumPy); unsigned: 0 or 1

@@ -15,29 +15,37 @@ constexpr size_t kMaxRank = 64;  // NumPy 2's limit; guards against absurd heade
 
 // How a NumPy dtype string is stored on disk and which nabla dtype it becomes.
 struct DiskType {
-  char kind = 0;      // 'b' bool, 'i' signed, 'u' unsigned, 'f' float
+  char kind = 0;      // 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex
   size_t size = 0;    // bytes per element on disk
   bool swap = false;  // big-endian on disk
   DType dtype = DType::Float32;
+  // Bytes per byte-swapped unit: the element, or each of a complex number's two parts.
+  [[nodiscard]] size_t swap_unit() const { return kind == 'c' ? size / 2 : size; }
 };
 
 DiskType parse_descr(const std::string& descr) {
   const auto unsupported = [&] {
     return IOError("unsupported dtype '" + descr +
-                   "' (nabla reads bool, int8/16/32/64, uint8/16/32, float32 and float64)");
+                   "' (nabla reads bool, int8/16/32/64, uint8/16/32, float32, float64, "
+                   "complex64 and complex128)");
   };
-  if (descr.size() != 3 || std::strchr("<>|=", descr[0]) == nullptr || descr[2] < '1' ||
-      descr[2] > '9') {
+  const bool complex128 = descr.size() == 4 && descr.substr(1) == "c16";
+  if ((descr.size() != 3 && !complex128) || std::strchr("<>|=", descr[0]) == nullptr ||
+      descr[2] < '1' || descr[2] > '9') {
     throw unsupported();
   }
   DiskType disk;
   disk.kind = descr[1];
-  disk.size = static_cast<size_t>(descr[2] - '0');
+  disk.size = complex128 ? 16 : static_cast<size_t>(descr[2] - '0');
   const char order = descr[0];
   if (order == '|' && disk.size != 1) throw unsupported();
   disk.swap = order == '>' && disk.size > 1;
   const std::string code = descr.substr(1);
-  if (code == "b1") {
+  if (code == "c8") {
+    disk.dtype = DType::Complex64;
+  } else if (code == "c16") {
+    disk.dtype = DType::Complex128;
+  } else if (code == "b1") {
     disk.dtype = DType::Bool;
   } else if (code == "u1") {
     disk.dtype = DType::UInt8;
@@ -101,7 +109,10 @@ Tensor read_npy(ByteSource& source) {
   Tensor t = Tensor::empty(Shape(std::move(file_dims)), disk.dtype);
   if (numel > 0 && disk.size == dtype_size(disk.dtype)) {
     source.read(t.data_ptr(), bytes);
-    if (disk.swap) swap_in_place(t.data_ptr(), disk.size, numel);
+    if (disk.swap) {
+      swap_in_place(t.data_ptr(), disk.swap_unit(),
+                    numel * static_cast<int64_t>(disk.size / disk.swap_unit()));
+    }
     if (disk.dtype == DType::Bool) {  // any nonzero byte is True; a C++ bool must be 0 or 1
       auto* p = static_cast<unsigned char*>(t.data_ptr());
       for (int64_t i = 0; i < numel; ++i) p[i] = p[i] != 0 ? 1 : 0;

@@ -19,7 +19,7 @@ constexpr size_t kAlignment = 64;  // NumPy aligns the data to 64 bytes
 constexpr uint64_t kMaxHeaderSize = uint64_t{1} << 20;
 
 std::string_view descr_for(DType dtype) {
-  constexpr std::string_view descrs[] = {"|b1", "|u1", "<i4", "<i8", "<f4", "<f8"};
+  constexpr std::string_view descrs[] = {"|b1", "|u1", "<i4", "<i8", "<f4", "<f8", "<c8", "<c16"};
   static_assert(std::size(descrs) == kNumDTypes, "one descr per DType");
   return descrs[static_cast<int>(dtype)];
 }

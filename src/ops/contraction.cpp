@@ -55,7 +55,7 @@ std::vector<Tensor> matmul_vjp(const VjpContext& ctx) {
 }  // namespace
 
 NABLA_DEFINE_OP(matmul_op, .name = "matmul", .infer = &matmul_infer, .vjp = &matmul_vjp,
-                .saves = Saves::Inputs);
+                .saves = Saves::Inputs, .complex = true);
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   NABLA_CHECK(a.defined() && b.defined(), ValueError, "matmul: undefined operand");

@@ -21,10 +21,11 @@ std::vector<TensorSpec> shape_attr_infer(const OpDef& op, std::span<const Tensor
 
 }  // namespace
 
-NABLA_DEFINE_OP(fill_op, .name = "fill", .infer = &shape_attr_infer);
+// fill and eye also make complex tensors (a real value becomes the real part).
+NABLA_DEFINE_OP(fill_op, .name = "fill", .infer = &shape_attr_infer, .complex = true);
 NABLA_DEFINE_OP(arange_op, .name = "arange", .infer = &shape_attr_infer);
 NABLA_DEFINE_OP(linspace_op, .name = "linspace", .infer = &shape_attr_infer);
-NABLA_DEFINE_OP(eye_op, .name = "eye", .infer = &shape_attr_infer);
+NABLA_DEFINE_OP(eye_op, .name = "eye", .infer = &shape_attr_infer, .complex = true);
 
 namespace detail {
 Tensor tensor_from_values(const void* values, DType dtype, const Shape& shape) {

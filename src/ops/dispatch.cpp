@@ -24,6 +24,19 @@ std::map<std::string_view, const OpDef*>& registry() {
   static std::map<std::string_view, const OpDef*> ops;
   return ops;
 }
+
+/// The one gate for complex dtypes: an op that does not declare OpDef::complex never sees them.
+void check_real(const OpDef& op, std::span<const Tensor> inputs,
+                std::span<const TensorSpec> outputs) {
+  for (const Tensor& input : inputs) {
+    NABLA_CHECK(!is_complex(input.dtype()), DTypeError, op.name, ": ", input.dtype(),
+                " is not supported");
+  }
+  for (const TensorSpec& output : outputs) {
+    NABLA_CHECK(!is_complex(output.dtype), DTypeError, op.name, ": ", output.dtype,
+                " is not supported");
+  }
+}
 }  // namespace
 
 bool OpRegistry::add(const OpDef& op) {
@@ -59,7 +72,10 @@ std::vector<Tensor> dispatch(const OpDef& op, std::span<const Tensor> inputs, co
     any_symbolic |= input.is_symbolic();
     any_requires_grad |= input.requires_grad();
   }
+  const bool takes_complex = op.complex || op.view != nullptr;
+  if (!takes_complex) check_real(op, inputs, {});  // before infer: rules assume real dtypes
   std::vector<TensorSpec> specs = op.infer(op, inputs, attrs);
+  if (!takes_complex) check_real(op, {}, specs);  // e.g. arange asked for a complex dtype
 
   if (any_symbolic) {
     auto record = dispatch_hooks().record_symbolic;

@@ -14,6 +14,7 @@ namespace nabla {
 namespace {
 
 using scalar::Accepts;
+using scalar::ComplexResult;
 using scalar::Result;
 
 std::string_view accepts_name(Accepts a) {
@@ -30,11 +31,11 @@ std::string_view accepts_name(Accepts a) {
   return "";
 }
 
-template <Accepts A>
+template <Accepts A, ComplexResult C>
 std::vector<TensorSpec> unary_infer(const OpDef& op, std::span<const Tensor> in, const Attrs&) {
   NABLA_CHECK(scalar::accepts(A, in[0].dtype()), DTypeError, op.name, ": expected ",
               accepts_name(A), ", got ", in[0].dtype());
-  return single(in[0].shape(), in[0].dtype());
+  return single(in[0].shape(), C == ComplexResult::Real ? real_of(in[0].dtype()) : in[0].dtype());
 }
 
 template <Accepts A, Result R>
@@ -47,8 +48,14 @@ std::vector<TensorSpec> binary_infer(const OpDef& op, std::span<const Tensor> in
                 R == Result::Bool ? DType::Bool : in[0].dtype());
 }
 
-std::vector<TensorSpec> cast_infer(const OpDef&, std::span<const Tensor> in, const Attrs& attrs) {
-  return single(in[0].shape(), attrs.get<DType>("dtype"));
+std::vector<TensorSpec> cast_infer(const OpDef& op, std::span<const Tensor> in,
+                                   const Attrs& attrs) {
+  const DType to = attrs.get<DType>("dtype");
+  // NumPy drops the imaginary part with a ComplexWarning; nabla asks for the intent instead.
+  NABLA_CHECK(!is_complex(in[0].dtype()) || is_complex(to), DTypeError, op.name,
+              ": cannot convert ", in[0].dtype(), " to ", to,
+              " (that would discard the imaginary part); use real(x), imag(x) or abs(x)");
+  return single(in[0].shape(), to);
 }
 
 std::vector<TensorSpec> where_infer(const OpDef& op, std::span<const Tensor> in, const Attrs&) {
@@ -77,17 +84,20 @@ std::vector<Tensor> where_vjp(const VjpContext& ctx) {
 
 }  // namespace
 
-#define NABLA_UNARY_OP(op_name, Functor, A)                                          \
-  NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &unary_infer<Accepts::A>, \
-                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name);
+#define NABLA_UNARY_OP(op_name, Functor, A)                                                   \
+  NABLA_DEFINE_OP(op_name##_op, .name = #op_name,                                             \
+                  .infer = &unary_infer<Accepts::A, scalar::complex_result(#op_name)>,        \
+                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name, \
+                  .complex = scalar::complex_result(#op_name) != ComplexResult::None);
 #define NABLA_BINARY_OP(op_name, Functor, A, R)                                                  \
   NABLA_DEFINE_OP(op_name##_op, .name = #op_name, .infer = &binary_infer<Accepts::A, Result::R>, \
-                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name);
+                  .vjp = &elementwise_vjp::op_name, .saves = elementwise_vjp::saves::op_name,    \
+                  .complex = scalar::complex_result(#op_name) != ComplexResult::None);
 #include "backend/elementwise_ops.def"
 NABLA_DEFINE_OP(cast_op, .name = "cast", .infer = &cast_infer, .vjp = &cast_vjp,
-                .saves = Saves::Nothing);
+                .saves = Saves::Nothing, .complex = true);
 NABLA_DEFINE_OP(where_op, .name = "where", .infer = &where_infer, .vjp = &where_vjp,
-                .saves = Saves::Inputs);
+                .saves = Saves::Inputs, .complex = true);
 
 // ---- public API: promotion, then the core op ----
 
@@ -124,7 +134,7 @@ DType binary_dtype(DType a, DType b, Accepts accepts, std::string_view op) {
   const DType common = promote_types(a, b);
   switch (accepts) {
     case Accepts::Floating:  // NumPy's true_divide: bool and ints (even bool / bool) -> float64
-      return is_floating(common) ? common : DType::Float64;
+      return is_floating(common) || is_complex(common) ? common : DType::Float64;
     case Accepts::Boolean:
       return DType::Bool;
     case Accepts::Numeric:

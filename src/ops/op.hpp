@@ -64,6 +64,10 @@ struct OpDef {
   /// Outputs from this index on are workspaces for the VJP (the recurrences' saved gates): no
   /// gradient flows into them, and backward passes none rather than zeros of their shape.
   size_t differentiable_outputs = SIZE_MAX;
+  /// The op takes complex64/complex128 inputs (and may produce complex outputs). dispatch()
+  /// refuses complex tensors to every other op with a DTypeError naming it, so their infer rules
+  /// and kernels only ever see real dtypes. View ops (no kernel) always take complex tensors.
+  bool complex = false;
 
   /// The kernel for `device`, looked up in KernelTable::global() once and cached here.
   [[nodiscard]] Kernel kernel(DeviceKind device) const;

@@ -38,8 +38,8 @@ int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& axes) {
 }
 
 /// sum and prod: bool and ints accumulate in int64 (NumPy; uint8 would be uint64 there, which
-/// nabla lacks); floats keep their dtype.
-DType widened(DType t) { return is_floating(t) ? t : int64; }
+/// nabla lacks); floats (and complex, which only sum takes) keep their dtype.
+DType widened(DType t) { return is_floating(t) || is_complex(t) ? t : int64; }
 DType same(DType t) { return t; }
 
 template <DType (*Rule)(DType), bool kNeedsElements>
@@ -106,7 +106,7 @@ std::vector<Tensor> extremum_vjp(const VjpContext& ctx) {
 }  // namespace
 
 NABLA_DEFINE_OP(sum_op, .name = "sum", .infer = &reduce_infer<&widened, false>, .vjp = &sum_vjp,
-                .saves = Saves::Nothing);
+                .saves = Saves::Nothing, .complex = true);
 NABLA_DEFINE_OP(prod_op, .name = "prod", .infer = &reduce_infer<&widened, false>, .vjp = &prod_vjp,
                 .saves = Saves::Both);
 NABLA_DEFINE_OP(max_op, .name = "max", .infer = &reduce_infer<&same, true>, .vjp = &extremum_vjp,
@@ -141,9 +141,10 @@ std::vector<int64_t> composite_axes(const Tensor& x, const Axes& axes, std::stri
   return normalize_axes(axes, x.ndim(), op, true);
 }
 
-/// mean/var/std compute in float: ints and bool become float64 (NumPy), floats keep their dtype.
+/// mean/var/std compute in float: ints and bool become float64 (NumPy), floats (and complex,
+/// for mean) keep their dtype.
 Tensor as_float64_unless_floating(const Tensor& x) {
-  return astype(x, is_floating(x.dtype()) ? x.dtype() : float64);
+  return astype(x, is_floating(x.dtype()) || is_complex(x.dtype()) ? x.dtype() : float64);
 }
 
 /// sum((x - mean)^2) / max(n - ddof, 0), as NumPy (0/0 is NaN, s/0 is inf).

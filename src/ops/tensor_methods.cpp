@@ -35,6 +35,10 @@ Tensor Tensor::flatten() const { return nabla::reshape(*this, Shape{numel()}); }
 
 namespace detail {
 void copy_into(const Tensor& dst, const Tensor& src) {
+  // As astype: complex values are not silently cut down to their real part.
+  NABLA_CHECK(!is_complex(src.dtype()) || is_complex(dst.dtype()), DTypeError,
+              "copy: cannot write ", src.dtype(), " values into a ", dst.dtype(),
+              " tensor (that would discard the imaginary part); use real(x), imag(x) or abs(x)");
   Tensor source = broadcast_to(src, dst.shape());
   if (dst.numel() == 0) return;
   Tensor outputs[] = {dst};

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <complex>
 #include <concepts>
 #include <limits>
 #include <optional>
@@ -85,11 +86,13 @@ std::string pad_right(const std::string& s, size_t width, char fill = ' ') {
 }
 
 // NumPy's FloatingFormat (floatmode 'maxprec', precision 8, suppress off): one format for the
-// whole tensor, chosen from `sample` (the elements that will be shown).
+// whole tensor, chosen from `sample` (the elements that will be shown). `plus_sign` is NumPy's
+// sign='+' (non-negative values get a '+'), which complex numbers use for their imaginary parts.
 template <std::floating_point T>
 class FloatFormat {
  public:
-  explicit FloatFormat(const std::vector<T>& sample) {
+  explicit FloatFormat(const std::vector<T>& sample, bool plus_sign = false)
+      : plus_sign_(plus_sign) {
     std::vector<T> finite;
     bool has_negative_inf = false;
     for (T x : sample) {
@@ -119,7 +122,7 @@ class FloatFormat {
     } else if (exp_format_) {
       size_t exp_digits = 0;
       for (T x : finite) {
-        const FloatParts p = scientific_parts(x);
+        const FloatParts p = signed_parts(scientific_parts(x), x);
         pad_left_ = std::max(pad_left_, p.integer.size());
         precision_ = std::max(precision_, p.fraction.size());
         exp_digits = std::max(exp_digits, std::to_string(std::abs(p.exponent)).size());
@@ -128,14 +131,14 @@ class FloatFormat {
       pad_right_ = exp_size_ + 2 + precision_;
     } else {
       for (T x : finite) {
-        const FloatParts p = positional_parts(x);
+        const FloatParts p = signed_parts(positional_parts(x), x);
         pad_left_ = std::max(pad_left_, p.integer.size());
         pad_right_ = std::max(pad_right_, p.fraction.size());
       }
     }
     if (finite.size() != sample.size()) {  // room for nan, inf, -inf
       const size_t after_point = pad_right_ + 1;
-      const size_t inf_len = 3 + (has_negative_inf ? 1 : 0);
+      const size_t inf_len = 3 + (has_negative_inf || plus_sign_ ? 1 : 0);
       if (3 > after_point) pad_left_ = std::max(pad_left_, 3 - after_point);
       if (inf_len > after_point) pad_left_ = std::max(pad_left_, inf_len - after_point);
     }
@@ -143,11 +146,12 @@ class FloatFormat {
 
   [[nodiscard]] std::string operator()(T x) const {
     if (!std::isfinite(x)) {
-      const std::string text = std::isnan(x) ? "nan" : (x < 0 ? "-inf" : "inf");
+      const std::string text =
+          std::string(x < 0 ? "-" : (plus_sign_ ? "+" : "")) + (std::isnan(x) ? "nan" : "inf");
       return pad_left(text, pad_left_ + pad_right_ + 1);
     }
     if (exp_format_) {
-      FloatParts p = scientific_parts(x);
+      FloatParts p = signed_parts(scientific_parts(x), x);
       if (p.fraction.size() < precision_) {
         // NumPy's min_digits: shorter values get more true digits (not zeros) up to the
         // common precision, with the last one rounded.
@@ -155,21 +159,53 @@ class FloatFormat {
             to_chars_string(x, std::chars_format::scientific, static_cast<int>(precision_));
         split_at_point(text.substr(0, text.find('e')), p);
         p.exponent = std::stoi(text.substr(text.find('e') + 1));
+        p = signed_parts(p, x);
       }
       const std::string exponent = pad_left(std::to_string(std::abs(p.exponent)), exp_size_, '0');
       return pad_left(p.integer, pad_left_) + '.' + p.fraction + 'e' +
              (p.exponent < 0 ? '-' : '+') + exponent;
     }
-    const FloatParts p = positional_parts(x);
+    const FloatParts p = signed_parts(positional_parts(x), x);
     return pad_left(p.integer, pad_left_) + '.' + pad_right(p.fraction, pad_right_);
   }
 
  private:
+  [[nodiscard]] FloatParts signed_parts(FloatParts p, T x) const {
+    if (plus_sign_ && !std::signbit(x)) p.integer.insert(0, 1, '+');
+    return p;
+  }
+
+  bool plus_sign_ = false;
   bool exp_format_ = false;
   size_t pad_left_ = 0;
   size_t pad_right_ = 0;
   size_t precision_ = 0;  // scientific: digits after the point, the same for every element
   size_t exp_size_ = 2;
+};
+
+// NumPy's ComplexFloatingFormat: the real parts formatted as a float tensor, the imaginary parts
+// as another with sign '+', then 'j' before the imaginary part's right padding: "1.+2.5j",
+// "0.-1.j ".
+template <std::floating_point T>
+class ComplexFormat {
+ public:
+  explicit ComplexFormat(const std::vector<std::complex<T>>& sample)
+      : real_(parts(sample, false)), imag_(parts(sample, true), true) {}
+  [[nodiscard]] std::string operator()(std::complex<T> x) const {
+    std::string imag = imag_(x.imag());
+    const size_t end = imag.find_last_not_of(' ') + 1;
+    return real_(x.real()) + imag.insert(end, 1, 'j');
+  }
+
+ private:
+  static std::vector<T> parts(const std::vector<std::complex<T>>& sample, bool imag) {
+    std::vector<T> out;
+    out.reserve(sample.size());
+    for (const std::complex<T>& x : sample) out.push_back(imag ? x.imag() : x.real());
+    return out;
+  }
+  FloatFormat<T> real_;
+  FloatFormat<T> imag_;
 };
 
 // NumPy's IntegerFormat: right-aligned to the widest of the sample's min and max.
@@ -284,7 +320,7 @@ class ArrayFormatter {
 // The bracketed elements of a CPU tensor with at least one element.
 std::string format_elements(const Tensor& t) {
   const bool summarise = t.numel() > kSummaryThreshold;
-  return visit_dtype(t.dtype(), [&]<class T>(T) {
+  return visit_dtype_with_complex(t.dtype(), [&]<class T>(T) {
     const T* base = static_cast<const T*>(t.data_ptr());
     std::vector<T> shown;
     collect_shown(base, t.layout(), 0, 0, summarise, shown);
@@ -298,6 +334,8 @@ std::string format_elements(const Tensor& t) {
       return run(BoolFormat(t.ndim() == 0));
     } else if constexpr (std::is_floating_point_v<T>) {
       return run(FloatFormat<T>(shown));
+    } else if constexpr (is_complex_v<T>) {
+      return run(ComplexFormat<typename T::value_type>(shown));
     } else {
       return run(IntegerFormat<T>(shown));
     }

@@ -68,13 +68,15 @@ void Tensor::check_single_element() const {
 }
 
 void Tensor::read_elements(DType as, void* out) const {
+  NABLA_CHECK(!is_complex(dtype()) || is_complex(as), DTypeError, "item/to_vector: a ", dtype(),
+              " tensor converts only to std::complex (ask for real(x), imag(x) or abs(x))");
   const char* base = static_cast<const char*>(data_ptr());
-  visit_dtype(dtype(), [&]<class Src>(Src) {
-    visit_dtype(as, [&]<class Dst>(Dst) {
+  visit_dtype_with_complex(dtype(), [&]<class Src>(Src) {
+    visit_dtype_with_complex(as, [&]<class Dst>(Dst) {
       Dst* dst = static_cast<Dst*>(out);
       int64_t n = 0;
       walk_strided(layout(), [&](int64_t element) {
-        dst[n++] = static_cast<Dst>(reinterpret_cast<const Src*>(base)[element - offset()]);
+        dst[n++] = convert_element<Dst>(reinterpret_cast<const Src*>(base)[element - offset()]);
       });
     });
   });

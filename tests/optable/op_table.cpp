@@ -245,7 +245,12 @@ const std::set<std::string> kNotDifferentiable = {
     "adam_update", "sgd_update",
     // the fused recurrences' backward sweeps: first derivatives only, as cuDNN's RNNs (the
     // composite cells in nn are twice differentiable)
-    "lstm_sequence_backward", "gru_sequence_backward", "simple_rnn_sequence_backward"};
+    "lstm_sequence_backward", "gru_sequence_backward", "simple_rnn_sequence_backward",
+    // LU's permutation matrix, built from lu_factor's integer pivots (piecewise constant)
+    "linalg_lu_permutation",
+    // complex inputs or results: nabla has no complex autograd (ops/complex.cpp,
+    // ops/linalg_eig.cpp)
+    "real", "imag", "conj", "angle", "complex", "linalg_eig", "linalg_eigvals"};
 
 std::set<std::string>* recorded_ops = nullptr;
 decltype(nabla::DispatchHooks::record_gradient) original_hook = nullptr;

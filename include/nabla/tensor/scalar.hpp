@@ -26,10 +26,12 @@ class Scalar {
   [[nodiscard]] bool is_floating() const { return kind_ == Kind::Float; }
   [[nodiscard]] bool is_bool() const { return kind_ == Kind::Bool; }
 
-  /// The value converted to T (C++ conversion rules).
+  /// The value converted to T (C++ conversion rules; a complex T gets it as its real part).
   template <class T>
   [[nodiscard]] T to() const {
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (is_complex_v<T>) {
+      return T(to<typename T::value_type>(), 0);
+    } else if constexpr (std::is_same_v<T, bool>) {
       return kind_ == Kind::Float ? float_ != 0.0 : int_ != 0;
     } else if constexpr (std::is_floating_point_v<T>) {
       return kind_ == Kind::Float ? static_cast<T>(float_) : static_cast<T>(int_);
@@ -43,8 +45,9 @@ class Scalar {
     return kind_ == Kind::Bool ? DType::Bool : (kind_ == Kind::Int ? DType::Int64 : DType::Float64);
   }
   /// NEP 50: the result dtype of an array of `array_dtype` combined with this weak scalar.
-  /// A scalar of the same or a lower kind keeps the array's dtype (float32 * 2.0 -> float32);
-  /// a higher kind gives that kind's default (int32 * 0.5 -> float64).
+  /// A scalar of the same or a lower kind keeps the array's dtype (float32 * 2.0 -> float32,
+  /// complex64 * 2.0 -> complex64); a higher kind gives that kind's default (int32 * 0.5 ->
+  /// float64).
   [[nodiscard]] DType promote_with(DType array_dtype) const {
     const int array_kind = is_floating_dtype_kind(array_dtype);
     const int scalar_kind = static_cast<int>(kind_);
@@ -69,7 +72,8 @@ class Scalar {
     if (v <= -9.2233720368547758e18) return INT64_MIN;
     return static_cast<int64_t>(v);
   }
-  static int is_floating_dtype_kind(DType t) {
+  static int is_floating_dtype_kind(DType t) {  // complex ranks above every scalar kind
+    if (nabla::is_complex(t)) return 3;
     return t == DType::Bool ? 0 : (nabla::is_floating(t) ? 2 : 1);
   }
   Kind kind_;

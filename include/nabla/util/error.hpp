@@ -42,6 +42,13 @@ class IOError : public Error {
  public:
   using Error::Error;
 };
+/// A linear-algebra routine cannot produce a result: a singular matrix for inv/solve, a matrix
+/// that is not positive definite for cholesky, an iteration that did not converge. The message
+/// names the op and the batch index of the offending matrix.
+class LinAlgError : public Error {
+ public:
+  using Error::Error;
+};
 /// A broken internal invariant: a bug in nabla, never the user's fault.
 class InternalError : public Error {
  public:

@@ -1,8 +1,8 @@
 // CPU kernel of the matmul core op: batched matrix products with broadcast batch dimensions.
 // float32/float64 call BLAS (gemm, or gemv/dot for single rows and columns; gemm.hpp sends some
 // float32 products to oneDNN's sgemm) on the operands' own memory whenever a matrix has a unit
-// stride in one of its two dimensions; other layouts are packed. Integers and bool use a plain loop
-// (bool: OR of ANDs, as NumPy).
+// stride in one of its two dimensions; other layouts are packed. complex64/complex128 call
+// cgemm/zgemm the same way. Integers and bool use a plain loop (bool: OR of ANDs, as NumPy).
 #include <cblas.h>
 
 #include <algorithm>
@@ -179,8 +179,20 @@ blasint blas_int(int64_t v) { return static_cast<blasint>(v); }
 template <class T>
 void gemm(const BlasOperand& a, const BlasOperand& b, int64_t n, int64_t m, int64_t k, const T* pa,
           const T* pb, T* c) {
-  cpu::gemm<T>(a.trans == CblasTrans, b.trans == CblasTrans, n, m, k, pa, a.ld, pb, b.ld, T(0), c,
-               std::max<int64_t>(m, 1));
+  if constexpr (is_complex_v<T>) {  // alpha and beta by address, as BLAS takes complex scalars
+    const T one(1), zero(0);
+    const auto ldc = blas_int(std::max<int64_t>(m, 1));
+    if constexpr (std::is_same_v<T, std::complex<float>>) {
+      cblas_cgemm(CblasRowMajor, a.trans, b.trans, blas_int(n), blas_int(m), blas_int(k), &one, pa,
+                  blas_int(a.ld), pb, blas_int(b.ld), &zero, c, ldc);
+    } else {
+      cblas_zgemm(CblasRowMajor, a.trans, b.trans, blas_int(n), blas_int(m), blas_int(k), &one, pa,
+                  blas_int(a.ld), pb, blas_int(b.ld), &zero, c, ldc);
+    }
+  } else {
+    cpu::gemm<T>(a.trans == CblasTrans, b.trans == CblasTrans, n, m, k, pa, a.ld, pb, b.ld, T(0), c,
+                 std::max<int64_t>(m, 1));
+  }
 }
 
 /// y = op(A) x for a row-major rows x cols A (op: identity or transpose).
@@ -241,7 +253,8 @@ void blas_matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   const BatchPlan plan(a, b, out);
   const MatrixLayout ma = matrix_layout(a), mb = matrix_layout(b);
   const int64_t n = ma.rows, k = ma.cols, m = mb.cols;
-  const Product kind = product_kind(n, m);
+  // Complex products always take gemm (it handles single rows and columns too).
+  const Product kind = is_complex_v<T> ? Product::Gemm : product_kind(n, m);
   // Operands BLAS cannot read in place are packed into row-major copies, per batch entry.
   const bool pack_a = !in_place(kind, ma, true), pack_b = !in_place(kind, mb, false);
   const MatrixLayout la = pack_a ? MatrixLayout{n, k, k, 1} : ma;
@@ -257,7 +270,11 @@ void blas_matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
     for (int64_t i = begin; i < end; ++i, cursor.next()) {
       const T* pa = pack_a ? packer_a.get(a_base, ma, cursor.a()) : a_base + cursor.a();
       const T* pb = pack_b ? packer_b.get(b_base, mb, cursor.b()) : b_base + cursor.b();
-      blas_product<T>(kind, la, lb, pa, pb, c_base + i * n * m);
+      if constexpr (is_complex_v<T>) {
+        gemm<T>(*blas_operand(la), *blas_operand(lb), n, m, k, pa, pb, c_base + i * n * m);
+      } else {
+        blas_product<T>(kind, la, lb, pa, pb, c_base + i * n * m);
+      }
     }
   };
   const int64_t work = n * m * k;
@@ -326,8 +343,8 @@ void matmul_kernel(const KernelContext& ctx) {
     std::memset(out.data_ptr(), 0, static_cast<size_t>(out.numel()) * out.itemsize());
     return;
   }
-  visit_dtype(out.dtype(), [&]<class T>(T) {
-    if constexpr (std::is_floating_point_v<T>) {
+  visit_dtype_with_complex(out.dtype(), [&]<class T>(T) {
+    if constexpr (std::is_floating_point_v<T> || is_complex_v<T>) {
       // BLAS takes 32-bit sizes. (Even 1x1x1 products, as in an elementwise einsum, measured
       // faster through sdot than through the loop below.)
       if (std::max({n, m, k}) <= INT_MAX) {

@@ -22,7 +22,7 @@ void generate(const Tensor& out, Fn fn) {
 }
 
 void fill_kernel(const KernelContext& ctx) {
-  visit_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) {
+  visit_dtype_with_complex(ctx.outputs[0].dtype(), [&]<class T>(T) {
     const T value = ctx.attrs.get<Scalar>("value").to<T>();
     generate<T>(ctx.outputs[0], [value](int64_t) { return value; });
   });
@@ -61,9 +61,9 @@ void linspace_kernel(const KernelContext& ctx) {
 void eye_kernel(const KernelContext& ctx) {
   const int64_t k = ctx.attrs.get<int64_t>("k");
   const int64_t cols = ctx.outputs[0].shape()[1];
-  visit_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) {
+  visit_dtype_with_complex(ctx.outputs[0].dtype(), [&]<class T>(T) {
     generate<T>(ctx.outputs[0],
-                [=](int64_t i) { return static_cast<T>(i % cols - i / cols == k); });
+                [=](int64_t i) { return convert_element<T>(i % cols - i / cols == k); });
   });
 }
 

@@ -1,5 +1,6 @@
 // CPU kernels of the elementwise families (elementwise_ops.def), cast and where: generic
-// templates over the scalar functors, instantiated for each dtype the op accepts.
+// templates over the scalar functors, instantiated for each dtype the op accepts (complex64 and
+// complex128 too for the NABLA_COMPLEX_OP ones).
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
 #include "backend/scalar_functors.hpp"
@@ -8,11 +9,17 @@ namespace nabla::cpu {
 namespace {
 
 using scalar::Accepts;
+using scalar::ComplexResult;
 using scalar::Result;
 
-/// Calls fn(T{}) for the dtypes `accepts` allows (others are rejected by the op's infer rule).
-template <Accepts A, class Fn>
+/// Calls fn(T{}) for the dtypes `accepts` allows (others are rejected by the op's infer rule),
+/// complex ones when the op takes them.
+template <Accepts A, ComplexResult C, class Fn>
 void visit_accepted(DType t, Fn&& fn) {
+  if constexpr (C != ComplexResult::None) {
+    if (t == DType::Complex64) return fn(std::complex<float>{});
+    if (t == DType::Complex128) return fn(std::complex<double>{});
+  }
   if constexpr (A == Accepts::Boolean) {
     fn(bool{});
   } else if constexpr (A == Accepts::Floating) {
@@ -24,16 +31,17 @@ void visit_accepted(DType t, Fn&& fn) {
   }
 }
 
-template <class Functor, Accepts A>
+template <class Functor, Accepts A, ComplexResult C>
 void unary_kernel(const KernelContext& ctx) {
-  visit_accepted<A>(ctx.inputs[0].dtype(), [&]<class T>(T) {
-    unary_loop<T, T>(ctx.outputs[0], ctx.inputs[0], [](T x) { return Functor{}(x); });
+  visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+    using Out = decltype(Functor{}(T{}));  // T, except abs of a complex number
+    unary_loop<Out, T>(ctx.outputs[0], ctx.inputs[0], [](T x) { return Functor{}(x); });
   });
 }
 
-template <class Functor, Accepts A, Result R>
+template <class Functor, Accepts A, Result R, ComplexResult C>
 void binary_kernel(const KernelContext& ctx) {
-  visit_accepted<A>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+  visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
     using Out = std::conditional_t<R == Result::Bool, bool, T>;
     binary_loop<Out, T>(ctx.outputs[0], ctx.inputs[0], ctx.inputs[1],
                         [](T a, T b) { return static_cast<Out>(Functor{}(a, b)); });
@@ -42,9 +50,10 @@ void binary_kernel(const KernelContext& ctx) {
 
 /// Copies with conversion; also the strided copy behind clone() and contiguous().
 void cast_kernel(const KernelContext& ctx) {
-  visit_dtype(ctx.inputs[0].dtype(), [&]<class In>(In) {
-    visit_dtype(ctx.outputs[0].dtype(), [&]<class Out>(Out) {
-      unary_loop<Out, In>(ctx.outputs[0], ctx.inputs[0], [](In x) { return static_cast<Out>(x); });
+  visit_dtype_with_complex(ctx.inputs[0].dtype(), [&]<class In>(In) {
+    visit_dtype_with_complex(ctx.outputs[0].dtype(), [&]<class Out>(Out) {
+      unary_loop<Out, In>(ctx.outputs[0], ctx.inputs[0],
+                          [](In x) { return convert_element<Out>(x); });
     });
   });
 }
@@ -52,7 +61,7 @@ void cast_kernel(const KernelContext& ctx) {
 /// where(cond, x, y): x and y have one dtype (the op promotes first).
 void where_kernel(const KernelContext& ctx) {
   const Tensor& out = ctx.outputs[0];
-  visit_dtype(out.dtype(), [&]<class T>(T) {
+  visit_dtype_with_complex(out.dtype(), [&]<class T>(T) {
     auto plan = make_plan<4>(out.shape(), {&out, &ctx.inputs[0], &ctx.inputs[1], &ctx.inputs[2]});
     for_each_row(plan, kElementwiseGrain,
                  [](int64_t n, const std::array<char*, 4>& p, const std::array<int64_t, 4>& s) {
@@ -70,9 +79,12 @@ void where_kernel(const KernelContext& ctx) {
 
 void register_elementwise_kernels(KernelTable& table) {
 #define NABLA_UNARY_OP(name, Functor, A) \
-  table.add(#name, DeviceKind::CPU, &unary_kernel<scalar::Functor, Accepts::A>);
+  table.add(#name, DeviceKind::CPU,      \
+            &unary_kernel<scalar::Functor, Accepts::A, scalar::complex_result(#name)>);
 #define NABLA_BINARY_OP(name, Functor, A, R) \
-  table.add(#name, DeviceKind::CPU, &binary_kernel<scalar::Functor, Accepts::A, Result::R>);
+  table.add(                                 \
+      #name, DeviceKind::CPU,                \
+      &binary_kernel<scalar::Functor, Accepts::A, Result::R, scalar::complex_result(#name)>);
 #include "backend/elementwise_ops.def"
   table.add("cast", DeviceKind::CPU, &cast_kernel);
   table.add("where", DeviceKind::CPU, &where_kernel);

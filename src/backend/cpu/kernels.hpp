@@ -19,5 +19,9 @@ void register_pooling_kernels(KernelTable& table);
 void register_recurrent_lstm_kernels(KernelTable& table);
 void register_recurrent_gru_kernels(KernelTable& table);
 void register_recurrent_simple_kernels(KernelTable& table);
+void register_complex_kernels(KernelTable& table);
+void register_linalg_eig_kernels(KernelTable& table);
+void register_linalg_decomposition_kernels(KernelTable& table);
+void register_linalg_solve_kernels(KernelTable& table);
 
 }  // namespace nabla::cpu

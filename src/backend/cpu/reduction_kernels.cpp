@@ -20,11 +20,13 @@ constexpr bool is_nan(T x) {
 
 /// sum/prod accumulate floats in double (float32 sums of millions of elements stay exact to
 /// float32 precision) and integers and bool in int64 (NumPy's result dtype), wrapping on overflow
-/// like NumPy without signed-overflow UB.
+/// like NumPy without signed-overflow UB. Complex sums accumulate in std::complex<double>.
 template <class T>
-using WideAcc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+using WideAcc =
+    std::conditional_t<is_complex_v<T>, std::complex<double>,
+                       std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
 template <class T>
-using WideOut = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+using WideOut = std::conditional_t<std::is_floating_point_v<T> || is_complex_v<T>, T, int64_t>;
 
 template <class T>
 struct SumReducer {
@@ -175,12 +177,15 @@ template <template <class> class Reducer>
 void run_for_dtype(const KernelContext& ctx, const std::vector<bool>& reduced) {
   const Tensor& x = ctx.inputs[0];
   const ReduceGeometry geometry = make_geometry(x, reduced);
-  visit_dtype(x.dtype(), [&]<class T>(T) {
-    using R = Reducer<T>;
-    NABLA_ASSERT(ctx.outputs[0].dtype() == dtype_of<typename R::Out>,
-                 "reduction kernel: unexpected output dtype");
-    run_reduction<R>(static_cast<const T*>(x.data_ptr()),
-                     static_cast<typename R::Out*>(ctx.outputs[0].data_ptr()), geometry);
+  visit_dtype_with_complex(x.dtype(), [&]<class T>(T) {
+    // Of the reductions only sum takes complex (dispatch refuses it to the others).
+    if constexpr (!is_complex_v<T> || std::is_same_v<Reducer<T>, SumReducer<T>>) {
+      using R = Reducer<T>;
+      NABLA_ASSERT(ctx.outputs[0].dtype() == dtype_of<typename R::Out>,
+                   "reduction kernel: unexpected output dtype");
+      run_reduction<R>(static_cast<const T*>(x.data_ptr()),
+                       static_cast<typename R::Out*>(ctx.outputs[0].data_ptr()), geometry);
+    }
   });
 }
 

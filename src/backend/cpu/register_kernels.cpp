@@ -18,6 +18,10 @@ void register_kernels(KernelTable& table) {
   register_recurrent_lstm_kernels(table);
   register_recurrent_gru_kernels(table);
   register_recurrent_simple_kernels(table);
+  register_complex_kernels(table);
+  register_linalg_eig_kernels(table);
+  register_linalg_decomposition_kernels(table);
+  register_linalg_solve_kernels(table);
 }
 
 }  // namespace nabla::cpu
