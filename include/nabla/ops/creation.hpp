@@ -1,6 +1,7 @@
 // Creating tensors: from values (nested initializer lists, vectors), filled, ranges, identity.
 #pragma once
 
+#include <concepts>
 #include <initializer_list>
 #include <optional>
 #include <vector>
@@ -115,5 +116,12 @@ template <Element T>
 /// Identity-like [n, m] (m defaults to n) with ones on diagonal k.
 [[nodiscard]] Tensor eye(int64_t n, std::optional<int64_t> m = {}, int64_t k = 0,
                          DType dtype = float32);
+/// The n x n identity of `dtype`: eye(4, float64), NumPy's np.eye(4, dtype=np.float64). A
+/// template so that only a DType selects it: with a plain DType parameter, eye(n, {}) would pick
+/// this overload ({} -> DType::Bool beats {} -> optional) and silently make a bool identity.
+template <std::same_as<DType> D>
+[[nodiscard]] Tensor eye(int64_t n, D dtype) {
+  return eye(n, std::nullopt, 0, dtype);
+}
 
 }  // namespace nabla

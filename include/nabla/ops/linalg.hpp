@@ -76,7 +76,8 @@ struct LstsqResult {
 /// Inverse of A [..., n, n]; LinAlgError if a matrix is singular.
 [[nodiscard]] Tensor inv(const Tensor& A);
 /// X with A X = B. A: [..., n, n]; B: [..., n, k] or [n] / [..., n] (a vector when B has one
-/// dimension fewer than A, as NumPy 2). Batch dimensions broadcast. LinAlgError if singular.
+/// dimension fewer than A: NumPy 1.x's rule). Batch dimensions broadcast. LinAlgError if
+/// singular.
 [[nodiscard]] Tensor solve(const Tensor& A, const Tensor& B);
 /// X with A X = B (left) or X A = B (!left) for triangular A [..., n, n]; only the `upper` or
 /// lower triangle of A is read. B: [..., n, k] (left) or [..., k, n]. LinAlgError if a diagonal

@@ -12,10 +12,12 @@
 #define lapack_complex_double std::complex<double>
 #include <lapacke.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "nabla/tensor/tensor.hpp"
+#include "nabla/util/parallel.hpp"
 
 // Note [LAPACK status]
 // Kernels never throw (design.md §5.3), yet a singular or indefinite matrix is only discovered
@@ -74,6 +76,29 @@ void to_column_major(const MatrixBatch& batch, const T* data, int64_t b, T* dst,
       dst[i + j * ld] = src[i * batch.row_stride() + j * batch.col_stride()];
     }
   }
+}
+
+/// Copies matrix b of `batch` into the row-major `dst` [rows, cols]. LAPACK reads that buffer as
+/// the column-major transpose, which saves both transpositions wherever the transpose serves
+/// as well: inv(A^T) = inv(A)^T, det(A^T) = det(A), and a symmetric matrix is its transpose.
+template <class T>
+void to_row_major(const MatrixBatch& batch, const T* data, int64_t b, T* dst) {
+  const T* src = data + batch.offset(b);
+  for (int64_t i = 0; i < batch.rows(); ++i) {
+    for (int64_t j = 0; j < batch.cols(); ++j) {
+      dst[i * batch.cols() + j] = src[i * batch.row_stride() + j * batch.col_stride()];
+    }
+  }
+}
+
+/// Runs body(begin, end) over the matrices [0, count) of a batch, each costing about `flops`:
+/// small matrices go to the threads in chunks (LAPACK then runs single-threaded inside the
+/// OpenMP region); a single large matrix stays on this thread, where OpenBLAS uses the pool.
+template <class Body>
+void for_each_matrix(int64_t count, double flops, Body&& body) {
+  constexpr double kChunkFlops = 1 << 18;
+  const auto grain = static_cast<int64_t>(std::max(1.0, kChunkFlops / std::max(flops, 1.0)));
+  parallel_for(0, count, grain, body);
 }
 
 /// Writes the column-major rows x cols matrix `src` (leading dimension ld) as matrix b of the

@@ -20,6 +20,7 @@ namespace nabla::cpu {
 namespace {
 
 using lapack::as_lapack_int;
+using lapack::for_each_matrix;
 using lapack::from_column_major;
 using lapack::MatrixBatch;
 using lapack::to_column_major;
@@ -117,15 +118,6 @@ lapack_int workspace_size(T query) {
 
 /// LAPACK wants leading dimensions >= 1 even for empty matrices.
 lapack_int leading(int64_t rows) { return as_lapack_int(std::max<int64_t>(1, rows)); }
-
-/// Runs body(begin, end) over the matrices of a batch: in parallel chunks when the matrices are
-/// small (OpenBLAS then runs single-threaded inside each), in one call for a single large matrix
-/// (OpenBLAS threads it). `work` estimates the operations per matrix.
-template <class Body>
-void for_each_matrix(int64_t count, int64_t work, Body&& body) {
-  constexpr int64_t kWorkPerChunk = int64_t{1} << 18;
-  parallel_for(0, count, std::max<int64_t>(1, kWorkPerChunk / std::max<int64_t>(1, work)), body);
-}
 
 /// Writes the identity into the row-major rows x cols matrix `out`.
 template <class T>
@@ -330,16 +322,20 @@ void cholesky_kernel(const KernelContext& ctx) {
   on_float_type(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T* out = ctx.outputs[0].data<T>();
-    for_each_matrix(batch.count(), n * n * n, [&](int64_t begin, int64_t end) {
-      std::vector<T> work(static_cast<size_t>(std::max<int64_t>(1, n * n)));
+    // The row-major copy of A is A^T to LAPACK, and A is symmetric: factoring the other
+    // triangle gives U = L^T in column-major order, which is L read row-major. No transposition.
+    const char flipped = upper ? 'L' : 'U';
+    for_each_matrix(batch.count(), n * n * n / 3.0, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
-        to_column_major(batch, src, b, work.data(), n);
-        info[b] = potrf(work.data(), upper ? 'U' : 'L', as_lapack_int(n), leading(n));
         T* factor = out + b * n * n;
-        for (int64_t i = 0; i < n; ++i) {
-          for (int64_t j = 0; j < n; ++j) {
-            const bool kept = upper ? i <= j : i >= j;
-            factor[i * n + j] = kept ? work[static_cast<size_t>(i + j * n)] : T(0);
+        lapack::to_row_major(batch, src, b, factor);
+        info[b] = potrf(factor, flipped, as_lapack_int(n), leading(n));
+        for (int64_t i = 0; i < n; ++i) {  // zero the triangle LAPACK left untouched
+          T* row = factor + i * n;
+          if (upper) {
+            std::fill(row, row + i, T(0));
+          } else {
+            std::fill(row + i + 1, row + n, T(0));
           }
         }
       }

@@ -16,9 +16,11 @@ namespace nabla::cpu {
 namespace {
 
 using lapack::as_lapack_int;
+using lapack::for_each_matrix;
 using lapack::from_column_major;
 using lapack::MatrixBatch;
 using lapack::to_column_major;
+using lapack::to_row_major;
 
 // Type-generic names for LAPACKE's _work entry points. The _work variants skip LAPACKE's NaN scan
 // of the inputs, which would report NaN as an illegal argument: NaN in, NaN out, as in NumPy.
@@ -27,6 +29,12 @@ lapack_int getrf(lapack_int n, float* a, lapack_int* ipiv) {
 }
 lapack_int getrf(lapack_int n, double* a, lapack_int* ipiv) {
   return LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, std::max(1, n), ipiv);
+}
+lapack_int getri(lapack_int n, float* a, const lapack_int* ipiv, float* work, lapack_int lwork) {
+  return LAPACKE_sgetri_work(LAPACK_COL_MAJOR, n, a, std::max(1, n), ipiv, work, lwork);
+}
+lapack_int getri(lapack_int n, double* a, const lapack_int* ipiv, double* work, lapack_int lwork) {
+  return LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, a, std::max(1, n), ipiv, work, lwork);
 }
 lapack_int gesv(lapack_int n, lapack_int k, float* a, lapack_int* ipiv, float* b) {
   return LAPACKE_sgesv_work(LAPACK_COL_MAJOR, n, k, a, std::max(1, n), ipiv, b, std::max(1, n));
@@ -53,16 +61,6 @@ lapack_int gelsd(lapack_int m, lapack_int n, lapack_int k, double* a, double* b,
                  lapack_int* iwork) {
   return LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, m, n, k, a, std::max(1, m), b, ldb, s, rcond, rank,
                              work, lwork, iwork);
-}
-
-/// Runs body(begin, end) over the matrices [0, count) of a batch, each costing about `flops`:
-/// small matrices go to the threads in chunks (LAPACK then runs single-threaded inside the
-/// OpenMP region); one large matrix stays on this thread, where OpenBLAS uses the pool itself.
-template <class Body>
-void for_each_matrix(int64_t count, double flops, Body&& body) {
-  constexpr double kChunkFlops = 1 << 18;
-  const auto grain = static_cast<int64_t>(std::max(1.0, kChunkFlops / std::max(flops, 1.0)));
-  parallel_for(0, count, grain, body);
 }
 
 template <class T>
@@ -94,7 +92,7 @@ struct DetLu {
       std::vector<T> lu(static_cast<size_t>(n * n));
       std::vector<lapack_int> pivots(static_cast<size_t>(n));
       for (int64_t b = begin; b < end; ++b) {
-        to_column_major(batch, a, b, lu.data(), n);
+        to_row_major(batch, a, b, lu.data());  // A^T to LAPACK: the same determinant
         const lapack_int info = n == 0 ? 0 : getrf(as_lapack_int(n), lu.data(), pivots.data());
         T s = 1;
         double log_sum = 0;  // in double: n terms of float32 logs keep their precision
@@ -116,7 +114,10 @@ struct DetLu {
   }
 };
 
-// linalg_inv: A [..., n, n] -> inverse [..., n, n], info [...] (gesv against the identity).
+// linalg_inv: A [..., n, n] -> inverse [..., n, n], info [...]. getrf + getri (2 n^3 flops; gesv
+// against the identity, NumPy's way, takes 8/3 n^3 and measured 1.6x slower at 256 x 256). The
+// row-major copy of A is A^T to LAPACK, and inv(A^T) = inv(A)^T comes back row-major as inv(A):
+// no transposition either way.
 template <class T>
 struct Inv {
   static void run(const KernelContext& ctx) {
@@ -125,19 +126,25 @@ struct Inv {
     T* out = ctx.outputs[0].data<T>();
     int32_t* info = ctx.outputs[1].data<int32_t>();
     const int64_t n = batch.rows();
-    for_each_matrix(batch.count(), 8.0 / 3 * n * n * n, [&](int64_t begin, int64_t end) {
-      std::vector<T> lu(static_cast<size_t>(n * n)), x(static_cast<size_t>(n * n));
+    if (n == 0) {
+      std::fill(info, info + batch.count(), 0);
+      return;
+    }
+    for_each_matrix(batch.count(), 2.0 * n * n * n, [&](int64_t begin, int64_t end) {
       std::vector<lapack_int> pivots(static_cast<size_t>(n));
+      T query = 0;
+      (void)getri(as_lapack_int(n), out, pivots.data(), &query, -1);
+      std::vector<T> work(static_cast<size_t>(std::max<T>(query, T(1))));
       for (int64_t b = begin; b < end; ++b) {
-        to_column_major(batch, a, b, lu.data(), n);
-        std::fill(x.begin(), x.end(), T(0));
-        for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i + i * n)] = 1;
-        const lapack_int status =
-            n == 0 ? 0
-                   : gesv(as_lapack_int(n), as_lapack_int(n), lu.data(), pivots.data(), x.data());
+        T* inverse = out + b * n * n;
+        to_row_major(batch, a, b, inverse);
+        lapack_int status = getrf(as_lapack_int(n), inverse, pivots.data());
+        if (status == 0) {
+          status = getri(as_lapack_int(n), inverse, pivots.data(), work.data(),
+                         as_lapack_int(static_cast<int64_t>(work.size())));
+        }
         info[b] = status;
-        if (status != 0) std::fill(x.begin(), x.end(), kNaN<T>);
-        from_column_major(x.data(), n, n, n, out, b);
+        if (status != 0) std::fill(inverse, inverse + n * n, kNaN<T>);
       }
     });
   }
