@@ -400,17 +400,26 @@ void svd_kernel(const KernelContext& ctx) {
     const T* src = a.data<T>();
     T *u = uv ? ctx.outputs[0].data<T>() : nullptr, *s = ctx.outputs[1].data<T>();
     T* vh = uv ? ctx.outputs[2].data<T>() : nullptr;
-    for_each_matrix(batch.count(), 8 * m * n * k, [&](int64_t begin, int64_t end) {
-      const lapack_int lda = leading(m), ldu = leading(m), ldvt = leading(vt_rows);
-      const auto im = as_lapack_int(m), in = as_lapack_int(n);
+    // LAPACK gets the row-major copy of A, which it reads as C = A^T [n, m]. From C = Uc S Vct,
+    // A = Vct^T S Uc^T: Vct [vt_c, m] in column-major order is U [m, vt_c] row-major, and
+    // Uc [n, u_c] column-major is Vh [u_c, n] row-major. So gesdd writes U and Vh straight into
+    // the outputs, with no transposition before or after.
+    const int64_t vt_c = u_cols, u_c = vt_rows;
+    for_each_matrix(batch.count(), 8.0 * m * n * k, [&](int64_t begin, int64_t end) {
+      const lapack_int lda = leading(n), ldu = leading(n), ldvt = leading(vt_c);
+      const auto rows = as_lapack_int(n), cols = as_lapack_int(m);
       SvdBuffers<T> buf;
       buf.a.resize(static_cast<size_t>(std::max<int64_t>(1, m * n)));
-      buf.u.resize(static_cast<size_t>(std::max<int64_t>(1, m * u_cols)));
-      buf.vt.resize(static_cast<size_t>(std::max<int64_t>(1, vt_rows * n)));
+      if (!uv) {  // LAPACK still wants valid pointers for the vectors it does not compute
+        buf.u.resize(1);
+        buf.vt.resize(1);
+      }
       buf.iwork.resize(static_cast<size_t>(std::max<int64_t>(1, 8 * k)));
+      const auto u_of = [&](int64_t b) { return uv ? vh + b * u_c * n : buf.u.data(); };
+      const auto vt_of = [&](int64_t b) { return uv ? u + b * m * vt_c : buf.vt.data(); };
       T query = 0;
-      (void)gesdd(buf.a.data(), job, im, in, lda, s, buf.u.data(), ldu, buf.vt.data(), ldvt, &query,
-                  -1, buf.iwork.data());
+      (void)gesdd(buf.a.data(), job, rows, cols, lda, s, u_of(begin), ldu, vt_of(begin), ldvt,
+                  &query, -1, buf.iwork.data());
       buf.work.resize(static_cast<size_t>(workspace_size(query)));
       for (int64_t b = begin; b < end; ++b) {
         info[b] = 0;
@@ -419,7 +428,7 @@ void svd_kernel(const KernelContext& ctx) {
           if (uv) write_identity(vh + b * vt_rows * n, vt_rows, n);
           continue;
         }
-        to_column_major(batch, src, b, buf.a.data(), m);
+        lapack::to_row_major(batch, src, b, buf.a.data());
         if (!all_finite_or_nan<T>(buf.a.data(), m * n,
                                   {{s + b * k, k},
                                    {uv ? u + b * m * u_cols : nullptr, m * u_cols},
@@ -427,23 +436,18 @@ void svd_kernel(const KernelContext& ctx) {
           info[b] = kNonFiniteInput;
           continue;
         }
-        info[b] = gesdd(buf.a.data(), job, im, in, lda, s + b * k, buf.u.data(), ldu, buf.vt.data(),
-                        ldvt, buf.work.data(), as_lapack_int(static_cast<int64_t>(buf.work.size())),
+        info[b] = gesdd(buf.a.data(), job, rows, cols, lda, s + b * k, u_of(b), ldu, vt_of(b), ldvt,
+                        buf.work.data(), as_lapack_int(static_cast<int64_t>(buf.work.size())),
                         buf.iwork.data());
         if (info[b] > 0) {
           // gesdd's divide and conquer failed to converge: gesvd's QR iteration is slower but
           // converges in cases where gesdd does not.
-          to_column_major(batch, src, b, buf.a.data(), m);
-          (void)gesvd(buf.a.data(), job, im, in, lda, s + b * k, buf.u.data(), ldu, buf.vt.data(),
-                      ldvt, &query, -1);
+          lapack::to_row_major(batch, src, b, buf.a.data());
+          (void)gesvd(buf.a.data(), job, rows, cols, lda, s + b * k, u_of(b), ldu, vt_of(b), ldvt,
+                      &query, -1);
           std::vector<T> work(static_cast<size_t>(workspace_size(query)));
-          info[b] =
-              gesvd(buf.a.data(), job, im, in, lda, s + b * k, buf.u.data(), ldu, buf.vt.data(),
-                    ldvt, work.data(), as_lapack_int(static_cast<int64_t>(work.size())));
-        }
-        if (uv) {
-          from_column_major(buf.u.data(), m, m, u_cols, u, b);
-          from_column_major(buf.vt.data(), vt_rows, vt_rows, n, vh, b);
+          info[b] = gesvd(buf.a.data(), job, rows, cols, lda, s + b * k, u_of(b), ldu, vt_of(b),
+                          ldvt, work.data(), as_lapack_int(static_cast<int64_t>(work.size())));
         }
       }
     });
