@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev               # the test suite
   libbenchmark-dev                        # bench/
   python3-numpy                           # golden files and NumPy interop tests (/usr/bin/python3)
+  graphviz                                # `dot`: Graph::save_svg and plot_model render graphs
   clang-format                            # make format / format-check
 )
 

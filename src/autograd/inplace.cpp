@@ -37,6 +37,12 @@ Tensor& write(Tensor& self, Tensor value, std::string_view op, bool any_dtype = 
               ": the result is ", value.dtype(), ", which cannot be stored in a ", self.dtype(),
               " tensor without losing its fraction");
   value = astype(value, self.dtype());
+  // Inside nabla::function the write is recorded as the graph's effect (ops/assign.cpp); the
+  // captured tensor cannot also take over a symbolic history.
+  NABLA_CHECK(!(value.is_symbolic() && value.requires_grad()), ValueError, op,
+              ": inside nabla::function, an in-place write of a value that requires grad into a "
+              "captured tensor (shape ",
+              self.shape(), ") is not supported; wrap state updates in NoGradGuard");
   detail::copy_into(self, value);
   self.storage()->bump_version();
   TensorImpl& impl = self.impl();

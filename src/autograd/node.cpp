@@ -177,6 +177,11 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor> grads) {
   const std::shared_ptr<TensorImpl> leaf = leaf_.lock();
   Tensor& g = grads.front();
   if (leaf == nullptr || !g.defined()) return {};
+  NABLA_CHECK(!g.is_symbolic() || leaf->symbolic != nullptr, ValueError,
+              "backward: inside nabla::function, gradients of captured tensors (shape ",
+              leaf->layout.shape(),
+              ") cannot be accumulated into .grad(); take them as values with autograd::grad() "
+              "and return them");
   auto& meta = leaf->autograd;
   if (meta == nullptr) meta = std::make_shared<AutogradMeta>();
   if (meta->grad.defined()) {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "graph/trace_recording.hpp"
 #include "ops/dispatch.hpp"
 
 namespace nabla::graph {
@@ -21,9 +22,14 @@ std::vector<Tensor> record_op(const OpDef& op, std::span<const Tensor> inputs, c
   node->op = &op;
   node->attrs = std::make_shared<const Attrs>(attrs);
   node->name = std::string(op.name);
+  if (auto* recording = active_trace_nodes()) recording->push_back(node);
   std::vector<std::pair<Shape, DType>> specs;
   for (const TensorSpec& s : outputs) specs.emplace_back(s.shape, s.dtype);
-  return make_outputs(node, specs);
+  std::vector<Tensor> results = make_outputs(node, specs);
+  // A view keeps the layout eager execution would give it (a transpose is not contiguous), so
+  // that code deciding on is_contiguous() while tracing records the copy its eager run makes.
+  if (op.view != nullptr) results[0].impl().layout = op.view(inputs[0], attrs);
+  return results;
 }
 
 }  // namespace
@@ -31,6 +37,7 @@ std::vector<Tensor> record_op(const OpDef& op, std::span<const Tensor> inputs, c
 std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
                                  const std::vector<std::pair<Shape, DType>>& specs) {
   node->num_outputs = specs.size();
+  node->output_specs = specs;
   std::vector<Tensor> out;
   for (size_t k = 0; k < specs.size(); ++k) {
     auto impl = std::make_shared<TensorImpl>();

@@ -14,6 +14,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nn/layer_state.hpp"
 #include "ops/copy_into.hpp"
+#include "ops/dispatch.hpp"
 
 namespace nabla::nn {
 namespace {
@@ -177,6 +178,7 @@ void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
   s.weight_cursor = s.layer_cursor = 0;
   if (!s.built) s.input_shapes = input_shapes;
   if (s.class_name.empty()) s.class_name = class_name();
+  PauseTracing concrete_weights;  // a layer first called inside nabla::function builds real weights
   try {
     build_multiple(input_shapes);
   } catch (...) {
@@ -190,7 +192,9 @@ void Layer::ensure_built(const std::vector<Shape>& input_shapes) {
 
 Tensor Layer::operator()(const Tensor& x, bool training) {
   NABLA_CHECK(x.defined(), ValueError, name(), ": called on an undefined tensor");
-  if (x.is_symbolic()) return record_symbolic_call({x})[0];
+  // Inside nabla::function the layer's ops join the traced graph; otherwise (Functional API) the
+  // call becomes one opaque node.
+  if (x.is_symbolic() && !dispatch_records_everything) return record_symbolic_call({x})[0];
   ensure_built({x.shape()});
   Tensor y = call(x, training);
   propagate_masks(*this, {x}, {y});
@@ -203,7 +207,7 @@ std::vector<Tensor> Layer::operator()(const std::vector<Tensor>& xs, bool traini
     NABLA_CHECK(x.defined(), ValueError, name(), ": called on an undefined tensor");
     symbolic |= x.is_symbolic();
   }
-  if (symbolic) return record_symbolic_call(xs);
+  if (symbolic && !dispatch_records_everything) return record_symbolic_call(xs);
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
   ensure_built(shapes);

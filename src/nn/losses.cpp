@@ -85,3 +85,27 @@ LossRef::LossRef(const char* name) : ptr_(loss_from_name(name == nullptr ? "" : 
 LossRef::LossRef(const std::string& name) : ptr_(loss_from_name(name)) {}
 
 }  // namespace nabla::nn::losses
+
+namespace nabla::nn::losses {
+
+Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred) {
+  return MeanSquaredError().call(y_true, y_pred);
+}
+Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
+  return MeanAbsoluteError().call(y_true, y_pred);
+}
+Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+                           double label_smoothing, int64_t axis) {
+  return BinaryCrossentropy({from_logits, label_smoothing, axis}).call(y_true, y_pred);
+}
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+                                double label_smoothing, int64_t axis) {
+  return CategoricalCrossentropy({from_logits, label_smoothing, axis}).call(y_true, y_pred);
+}
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+                                       int64_t axis) {
+  return SparseCategoricalCrossentropy({.from_logits = from_logits, .axis = axis})
+      .call(y_true, y_pred);
+}
+
+}  // namespace nabla::nn::losses

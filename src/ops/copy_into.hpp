@@ -1,5 +1,6 @@
 // In-place copy into an existing tensor (any layout); the one place nabla writes into a tensor
-// it did not just allocate (random::shuffle, later optimizer updates go through their own ops).
+// it did not just allocate (the in-place ops, random::shuffle; optimizer updates have their own
+// ops). It runs the `assign` op, so a trace records it (ops/assign.cpp).
 #pragma once
 
 #include "nabla/tensor/tensor.hpp"

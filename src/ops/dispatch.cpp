@@ -54,6 +54,8 @@ std::vector<const OpDef*> OpRegistry::all() {
   return ops;
 }
 
+thread_local bool dispatch_records_everything = false;
+
 DispatchHooks& dispatch_hooks() {
   static DispatchHooks hooks;
   return hooks;
@@ -77,11 +79,31 @@ std::vector<Tensor> dispatch(const OpDef& op, std::span<const Tensor> inputs, co
   std::vector<TensorSpec> specs = op.infer(op, inputs, attrs);
   if (!takes_complex) check_real(op, {}, specs);  // e.g. arange asked for a complex dtype
 
-  if (any_symbolic) {
+  if (op.has_effect()) {
+    if (any_symbolic || dispatch_records_everything) {
+      auto record = dispatch_hooks().record_symbolic;
+      NABLA_CHECK(record != nullptr, ValueError, op.name,
+                  ": symbolic input, but no graph module is loaded to record it");
+      return record(op, inputs, attrs, specs);
+    }
+    if (inputs[0].numel() > 0) op.kernel(device.kind)(KernelContext{inputs, {}, attrs});
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (op.writes_input(i)) inputs[i].storage()->bump_version();
+    }
+    return {};
+  }
+
+  if (any_symbolic || dispatch_records_everything) {
     auto record = dispatch_hooks().record_symbolic;
     NABLA_CHECK(record != nullptr, ValueError, op.name,
                 ": symbolic input, but no graph module is loaded to record it");
-    return record(op, inputs, attrs, specs);
+    std::vector<Tensor> outputs = record(op, inputs, attrs, specs);
+    // Symbolic values take part in autograd too: a backward pass inside a trace (autograd::grad
+    // in nabla::function) builds the backward graph from the same VJPs, recorded symbolically.
+    if (any_requires_grad && dispatch_hooks().record_gradient != nullptr) {
+      dispatch_hooks().record_gradient(op, inputs, attrs, outputs);
+    }
+    return outputs;
   }
 
   std::vector<Tensor> outputs;

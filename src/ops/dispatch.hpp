@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "ops/op.hpp"
@@ -25,6 +26,24 @@ struct DispatchHooks {
                           std::span<Tensor> outputs) = nullptr;
 };
 [[nodiscard]] DispatchHooks& dispatch_hooks();
+
+/// True while nabla::function traces on this thread: then every op goes to record_symbolic, also
+/// one whose inputs are all concrete (they become the graph's captured values) or that has none.
+/// Set by the graph module's tracer; read once per dispatch.
+extern thread_local bool dispatch_records_everything;
+
+/// Runs ops eagerly again inside a trace, for state that must exist as concrete tensors (a layer
+/// building its weights on the first traced call, an optimizer creating its slots).
+class PauseTracing {
+ public:
+  PauseTracing() : saved_(std::exchange(dispatch_records_everything, false)) {}
+  ~PauseTracing() { dispatch_records_everything = saved_; }
+  PauseTracing(const PauseTracing&) = delete;
+  PauseTracing& operator=(const PauseTracing&) = delete;
+
+ private:
+  bool saved_;
+};
 
 /// Runs `op`. Creation ops (no inputs) take their device from attrs "device" (default CPU).
 [[nodiscard]] std::vector<Tensor> dispatch(const OpDef& op, std::span<const Tensor> inputs,

@@ -34,7 +34,7 @@ std::vector<Tensor> dropout_vjp(const VjpContext& ctx);
 }  // namespace
 
 NABLA_DEFINE_OP(dropout_op, .name = "dropout", .infer = &dropout_infer, .vjp = &dropout_vjp,
-                .saves = Saves::Nothing);
+                .saves = Saves::Nothing, .random = true);
 
 namespace {
 
@@ -63,11 +63,13 @@ Tensor dropout(const Tensor& x, double rate, const std::vector<int64_t>& noise_s
     }
   }
   // One 32-bit Philox word per mask element, four words per counter.
-  const auto range = random::reserve_counters(static_cast<uint64_t>((mask.numel() + 3) / 4));
+  const int64_t counters = (mask.numel() + 3) / 4;
+  const auto range = random::reserve_counters(static_cast<uint64_t>(counters));
   const Attrs attrs{{"rate", rate},
                     {"mask_shape", mask},
                     {"seed", static_cast<int64_t>(range.seed)},
-                    {"counter", static_cast<int64_t>(range.first)}};
+                    {"counter", static_cast<int64_t>(range.first)},
+                    {"counters", counters}};
   return apply_dropout(x, attrs);
 }
 

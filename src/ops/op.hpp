@@ -68,6 +68,16 @@ struct OpDef {
   /// refuses complex tensors to every other op with a DTypeError naming it, so their infer rules
   /// and kernels only ever see real dtypes. View ops (no kernel) always take complex tensors.
   bool complex = false;
+  /// The op draws from the global Philox stream: its attrs hold "seed", "counter" and "counters"
+  /// (how many it reserved). A graph reserves fresh counters on every run (Note [Random ops in
+  /// graphs]), and passes never merge or fold it.
+  bool random = false;
+  /// Bit i set: the op writes into input i. Such an op has no outputs (optimizer updates,
+  /// assign): dispatch runs its kernel for the effect and bumps the written inputs' versions, and
+  /// a trace records it as an effect that graph passes keep, in order, and never merge or fold.
+  uint32_t written_inputs = 0;
+  [[nodiscard]] bool has_effect() const { return written_inputs != 0; }
+  [[nodiscard]] bool writes_input(size_t i) const { return i < 32 && ((written_inputs >> i) & 1u); }
 
   /// The kernel for `device`, looked up in KernelTable::global() once and cached here.
   [[nodiscard]] Kernel kernel(DeviceKind device) const;

@@ -1,15 +1,15 @@
 // The fused optimizer update ops. Note [Fused optimizer updates]: a composite Adam step on a
 // weight makes about a dozen elementwise passes, each allocating its result, and in-place ops
 // add a copy; the fused kernel reads weight, gradient and state once and writes them back in
-// place. These ops mutate their inputs and have no outputs, so they skip dispatch()'s output
-// allocation and hooks: an optimizer update is never differentiated, and symbolic weights are
-// not updated. The public functions validate with the op's infer rule, run the kernel and bump
-// the storages' versions like every in-place write.
+// place. These ops mutate their inputs and have no outputs (OpDef::written_inputs): dispatch()
+// runs the kernel and bumps the storages' versions like every in-place write, or, inside a
+// trace, records the update as an effect of the graph. An optimizer update is never
+// differentiated.
 #include "ops/optimizer_updates.hpp"
 
 #include <vector>
 
-#include "ops/op.hpp"
+#include "ops/dispatch.hpp"
 
 namespace nabla {
 namespace {
@@ -18,8 +18,7 @@ namespace {
 std::vector<TensorSpec> update_infer(const OpDef& op, std::span<const Tensor> in, const Attrs&) {
   NABLA_CHECK(!in.empty(), ValueError, op.name, ": no tensors");
   for (size_t i = 0; i < in.size(); ++i) {
-    NABLA_CHECK(in[i].defined() && !in[i].is_symbolic(), ValueError, op.name, ": input ", i,
-                " is undefined or symbolic");
+    NABLA_CHECK(in[i].defined(), ValueError, op.name, ": input ", i, " is undefined");
   }
   const Tensor& w = in[0];
   NABLA_CHECK(w.dtype() == DType::Float32 || w.dtype() == DType::Float64, DTypeError, op.name,
@@ -34,22 +33,23 @@ std::vector<TensorSpec> update_infer(const OpDef& op, std::span<const Tensor> in
     NABLA_CHECK(in[i].is_contiguous(), ValueError, op.name, ": input ", i, " must be contiguous");
     for (size_t j = 0; j < i; ++j) {  // the kernels read and write through unaliased pointers
       NABLA_CHECK(!in[i].shares_storage(in[j]), ValueError, op.name, ": inputs ", j, " and ", i,
-                  " share memory");
+                  " share memory");  // (symbolic tensors have no storage: checked when run)
     }
   }
   return {};
 }
 
-// inputs: weight, grad[, velocity]; attrs: learning_rate, momentum, nesterov, decay
-NABLA_DEFINE_OP(sgd_update_op, .name = "sgd_update", .infer = &update_infer);
-// inputs: weight, grad, m, v[, v_max]; attrs: alpha, beta_1, beta_2, epsilon, decay
-NABLA_DEFINE_OP(adam_update_op, .name = "adam_update", .infer = &update_infer);
+// inputs: weight, grad[, velocity]; attrs: learning_rate, momentum, nesterov, decay. Writes all
+// but the gradient.
+NABLA_DEFINE_OP(sgd_update_op, .name = "sgd_update", .infer = &update_infer,
+                .written_inputs = ~0u & ~2u);
+// inputs: weight, grad, m, v[, v_max]; attrs: alpha, beta_1, beta_2, epsilon, decay. Writes all
+// but the gradient.
+NABLA_DEFINE_OP(adam_update_op, .name = "adam_update", .infer = &update_infer,
+                .written_inputs = ~0u & ~2u);
 
 void run_in_place(const OpDef& op, std::span<const Tensor> inputs, const Attrs& attrs) {
-  (void)op.infer(op, inputs, attrs);
-  if (inputs[0].numel() == 0) return;
-  op.kernel(inputs[0].device().kind)(KernelContext{inputs, {}, attrs});
-  for (const Tensor& t : inputs) t.storage()->bump_version();
+  (void)dispatch(op, inputs, attrs);
 }
 
 }  // namespace
@@ -61,7 +61,7 @@ bool fused_update_supported(std::span<const Tensor> tensors) {
   const Tensor& w = tensors[0];
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
-    if (!t.defined() || t.is_symbolic() || t.shape() != w.shape() || t.dtype() != w.dtype() ||
+    if (!t.defined() || t.shape() != w.shape() || t.dtype() != w.dtype() ||
         t.device() != w.device() || !t.is_contiguous()) {
       return false;
     }

@@ -33,14 +33,18 @@ Attrs random_attrs(const Shape& shape, DType dtype) {
   return Attrs{{"shape", shape},
                {"dtype", dtype},
                {"seed", static_cast<int64_t>(range.seed)},
-               {"counter", static_cast<int64_t>(range.first)}};
+               {"counter", static_cast<int64_t>(range.first)},
+               {"counters", shape.numel()}};
 }
 
 }  // namespace
 
-NABLA_DEFINE_OP(random_uniform_op, .name = "random_uniform", .infer = &random_float_infer);
-NABLA_DEFINE_OP(random_normal_op, .name = "random_normal", .infer = &random_float_infer);
-NABLA_DEFINE_OP(random_randint_op, .name = "random_randint", .infer = &random_infer);
+NABLA_DEFINE_OP(random_uniform_op, .name = "random_uniform", .infer = &random_float_infer,
+                .random = true);
+NABLA_DEFINE_OP(random_normal_op, .name = "random_normal", .infer = &random_float_infer,
+                .random = true);
+NABLA_DEFINE_OP(random_randint_op, .name = "random_randint", .infer = &random_infer,
+                .random = true);
 
 namespace random {
 

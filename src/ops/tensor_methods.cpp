@@ -33,19 +33,4 @@ Tensor Tensor::squeeze(int64_t axis) const { return nabla::squeeze(*this, axis);
 Tensor Tensor::unsqueeze(int64_t axis) const { return nabla::unsqueeze(*this, axis); }
 Tensor Tensor::flatten() const { return nabla::reshape(*this, Shape{numel()}); }
 
-namespace detail {
-void copy_into(const Tensor& dst, const Tensor& src) {
-  // As astype: complex values are not silently cut down to their real part.
-  NABLA_CHECK(!is_complex(src.dtype()) || is_complex(dst.dtype()), DTypeError,
-              "copy: cannot write ", src.dtype(), " values into a ", dst.dtype(),
-              " tensor (that would discard the imaginary part); use real(x), imag(x) or abs(x)");
-  Tensor source = broadcast_to(src, dst.shape());
-  if (dst.numel() == 0) return;
-  Tensor outputs[] = {dst};
-  Tensor inputs[] = {source};
-  // The cast kernel writes through the output's strides, so any destination layout works.
-  cast_op.kernel(dst.device().kind)(KernelContext{inputs, outputs, Attrs{}});
-}
-}  // namespace detail
-
 }  // namespace nabla

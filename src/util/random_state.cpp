@@ -30,4 +30,15 @@ CounterRange reserve_counters(uint64_t count) {
   return range;
 }
 
+GeneratorState get_state() {
+  std::lock_guard lock(state().mutex);
+  return {state().seed, state().counter};
+}
+
+void set_state(const GeneratorState& saved) {
+  std::lock_guard lock(state().mutex);
+  state().seed = saved.seed;
+  state().counter = saved.counter;
+}
+
 }  // namespace nabla::random

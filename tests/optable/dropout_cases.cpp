@@ -12,7 +12,7 @@ namespace {
 
 using namespace nabla;
 
-constexpr uint64_t kSeed = 1234;
+constexpr uint64_t kSeed = kRandomSeed;
 
 /// Keeps x where the mask keeps it, scaled; mask dims of size 1 broadcast (noise_shape).
 Ref dropout_ref(const Ref& x, double rate, const std::vector<int64_t>& mask_shape) {

@@ -33,6 +33,7 @@ struct Node {
   std::shared_ptr<void> owner;  // keeps the called object alive (Kind::Call)
   std::string name;             // Input / Call: the layer's name, for summaries and errors
   size_t num_outputs = 1;
+  std::vector<std::pair<Shape, DType>> output_specs;  // set by make_outputs
 };
 
 }  // namespace graph

@@ -96,6 +96,19 @@ class SparseCategoricalCrossentropy : public Loss {
   CrossentropyOptions options_;
 };
 
+/// Keras's loss functions (keras.losses.sparse_categorical_crossentropy, ...): the per-sample
+/// values of the classes above, without reduction (reduce with mean() or sum()).
+[[nodiscard]] Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred);
+[[nodiscard]] Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred);
+[[nodiscard]] Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred,
+                                         bool from_logits = false, double label_smoothing = 0.0,
+                                         int64_t axis = -1);
+[[nodiscard]] Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
+                                              bool from_logits = false,
+                                              double label_smoothing = 0.0, int64_t axis = -1);
+[[nodiscard]] Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
+                                                     bool from_logits = false, int64_t axis = -1);
+
 /// A loss given to compile(): a Loss object or a Keras name: the function names
 /// ("mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
 /// "categorical_crossentropy", "sparse_categorical_crossentropy"), the class names

@@ -84,6 +84,12 @@ class Model : public Layer, public callbacks::TrainingTarget {
   /// Keras's table: Layer (type) / Output Shape / Param # (and Connected to for functional
   /// models), then total, trainable and non-trainable parameter counts.
   void summary(std::ostream& out = std::cout) const;
+  /// Keras's plot_model: the layer graph of a Functional (or built Sequential) model as Graphviz
+  /// source, one box per layer with its class and output shape, and rendered to an SVG file
+  /// (IOError when Graphviz's `dot` is missing; ValueError for a subclassed model, which has no
+  /// layer graph: trace its call with nabla::function and save that Graph instead).
+  [[nodiscard]] std::string to_dot() const;
+  void plot_model(const std::string& path) const;
 
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::vector<Tensor> call_multiple(const std::vector<Tensor>& xs,

@@ -16,4 +16,13 @@ struct CounterRange {
 };
 [[nodiscard]] CounterRange reserve_counters(uint64_t count);
 
+/// The whole generator state, to save and restore (tracing restores it, so that a traced function
+/// draws the same numbers as its eager run; checkpoints save it).
+struct GeneratorState {
+  uint64_t seed;
+  uint64_t counter;
+};
+[[nodiscard]] GeneratorState get_state();
+void set_state(const GeneratorState& state);
+
 }  // namespace nabla::random

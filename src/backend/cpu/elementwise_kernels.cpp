@@ -87,6 +87,11 @@ void register_elementwise_kernels(KernelTable& table) {
       &binary_kernel<scalar::Functor, Accepts::A, Result::R, scalar::complex_result(#name)>);
 #include "backend/elementwise_ops.def"
   table.add("cast", DeviceKind::CPU, &cast_kernel);
+  // assign(dst, src): the cast kernel writes through the output's strides, so any layout works.
+  table.add("assign", DeviceKind::CPU, [](const KernelContext& ctx) {
+    Tensor outputs[] = {ctx.inputs[0]};
+    cast_kernel(KernelContext{ctx.inputs.subspan(1), outputs, ctx.attrs});
+  });
   table.add("where", DeviceKind::CPU, &where_kernel);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "nabla/autograd/grad_mode.hpp"
+#include "nabla/graph/function.hpp"
 #include "nabla/nn/layer_registry.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/reduction.hpp"
@@ -152,9 +153,10 @@ Tensor BatchNormalization::call(const Tensor& input, bool training) {
     const Axes reduced = other_axes(axes, x.ndim());
     mean = nabla::mean(x, reduced, true);
     variance = nabla::mean(square(x - mean), reduced, true);  // biased, as Keras
-    if (!x.is_symbolic()) {
+    if (!x.is_symbolic() || graph::is_tracing()) {
       // The moving statistics are state, not part of the differentiated computation: updated
-      // in place without recording (like an optimiser step), so the graph never sees them.
+      // in place without recording (like an optimiser step), so autograd never sees them.
+      // Inside nabla::function the update is recorded as the graph's effect.
       NoGradGuard no_grad;
       const double m = options_.momentum;
       const Shape weights = moving_mean.shape();

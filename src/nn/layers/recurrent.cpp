@@ -4,6 +4,7 @@
 #include "nabla/nn/layers/recurrent.hpp"
 
 #include "nabla/autograd/grad_mode.hpp"
+#include "nabla/graph/function.hpp"
 #include "nabla/nn/layer_registry.hpp"
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
@@ -81,9 +82,15 @@ std::vector<Tensor> RNN::call_multiple(const std::vector<Tensor>& xs, bool train
     if (mask.defined()) mask = detail::reverse_steps(mask);
   }
   std::optional<SequenceOutput> fused;
-  if (!x.is_symbolic()) fused = cell_->fused_sequence(x, states, mask, training);
+  // Functional API shape inference takes the simple path; a trace records the fused ops.
+  if (!x.is_symbolic() || graph::is_tracing()) {
+    fused = cell_->fused_sequence(x, states, mask, training);
+  }
   SequenceOutput result = fused ? std::move(*fused) : run_cell(x, states, mask, training);
 
+  NABLA_CHECK(!(options_.stateful && graph::is_tracing()), ValueError, name(), " (", class_name(),
+              "): a stateful RNN cannot run inside nabla::function yet (its carried states "
+              "would be fixed at trace time); call it eagerly");
   if (options_.stateful && !x.is_symbolic()) {
     carried_->clear();
     for (const Tensor& s : result.states) carried_->push_back(s.detach());

@@ -1,0 +1,29 @@
+// Graph passes: each takes a Graph and returns an equivalent, usually smaller one; optimize()
+// runs them in a fixed order (docs/graph.md). Every pass keeps the Input nodes (the signature)
+// and the effects (ops writing into captured tensors, kept in order), never merges, folds or
+// moves random ops or effects, and leaves a graph that passes Graph::verify().
+#pragma once
+
+#include "nabla/graph/graph.hpp"
+
+namespace nabla::passes {
+
+/// Removes nodes no output depends on (effects and random ops stay: an unused draw still advances
+/// the generator, so keeping it keeps the numbers equal to the eager run's).
+[[nodiscard]] Graph eliminate_dead_code(const Graph& g);
+/// Merges Op nodes with the same op, attributes and inputs (random ops excepted), and Constant
+/// nodes holding the same tensor.
+[[nodiscard]] Graph eliminate_common_subexpressions(const Graph& g);
+/// Evaluates Op nodes whose inputs are all constants (or that have none: fill, arange, eye) and
+/// replaces them by Constant nodes. Captured tensors are not constants: a variable may change
+/// between runs.
+[[nodiscard]] Graph fold_constants(const Graph& g);
+/// Algebraic identities: x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0 (when the result keeps x's shape
+/// and dtype), a transpose of a transpose, reshape of reshape, a reshape or cast to x's own shape
+/// or dtype, neg(neg(x)).
+[[nodiscard]] Graph simplify_algebra(const Graph& g);
+
+/// All of the above, repeated until the graph stops shrinking.
+[[nodiscard]] Graph optimize(const Graph& g);
+
+}  // namespace nabla::passes
