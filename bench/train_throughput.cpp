@@ -9,7 +9,8 @@
 // fresh permutation gathered batch by batch (last partial batch included). Train: warm-up batches
 // untimed, then --segments timed segments of --seg-frac epochs, each scaled to a 60000-sample
 // epoch. The step is what a Keras user runs: Model::train_on_batch (forward, cross-entropy from
-// logits, backward, optimizer update). Infer: the model in inference mode on 10000 samples.
+// logits, backward, optimizer update), run as a traced graph (compile's default; --eager runs it
+// op by op). Infer: the model in inference mode on 10000 samples.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -33,6 +34,7 @@ struct Args {
   double seg_frac = 1.0;
   int64_t warmup_batches = 50;
   bool infer = false;
+  bool eager = false;  // --eager: compile({.run_eagerly = true}) instead of traced graphs
 };
 
 Args parse_args(int argc, char** argv) {
@@ -57,6 +59,8 @@ Args parse_args(int argc, char** argv) {
       a.seg_frac = std::stod(value(i));
     } else if (flag == "--warmup-batches") {
       a.warmup_batches = std::stoll(value(i));
+    } else if (flag == "--eager") {
+      a.eager = true;
     } else if (flag == "--infer") {
       a.infer = true;
     } else if (flag == "--no-mkldnn") {
@@ -168,10 +172,12 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
   const Tensor y = random::randint(0, 10, {kTrain});
   if (a.opt == "sgd") {
     model.compile({.optimizer = optim::SGD({.learning_rate = 0.01, .momentum = 0.9}),
-                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .run_eagerly = a.eager});
   } else {
     model.compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
-                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .run_eagerly = a.eager});
   }
   // The endless stream of shuffled minibatches, epoch by epoch.
   Tensor perm;
@@ -209,6 +215,7 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
   std::vector<double> rounded;
   for (double t : ts) rounded.push_back(std::round(t * 1000) / 1000);
   res.update({{"mode", "train"},
+              {"graph", !a.eager},
               {"opt", a.opt},
               {"seg_frac", a.seg_frac},
               {"seg_batches", seg_batches},

@@ -66,6 +66,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output)
   alias->dtype = impl.dtype;
   alias->device = impl.device;
   alias->is_view = impl.is_view;
+  alias->symbolic = impl.symbolic;  // inside a trace: the same graph value
   tensor_ = Tensor(std::move(alias));
 }
 

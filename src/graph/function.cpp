@@ -1,6 +1,7 @@
 // FunctionCore: traced graphs cached by input signature; the retracing warning.
 #include "nabla/graph/function.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 
@@ -56,6 +57,9 @@ const Graph& FunctionCore::graph_for(const std::vector<Tensor>& args) {
   }
   Graph g = graph::trace(body_, signature.specs, options_.name);
   if (options_.optimize) g = passes::optimize(g);
+  // NABLA_DUMP_GRAPHS=1 prints every graph a function runs, for debugging a trace.
+  static const bool dump = std::getenv("NABLA_DUMP_GRAPHS") != nullptr;
+  if (dump) std::cerr << "nabla::function '" << options_.name << "':\n" << g.str();
   ++cache_->traces;
   if (cache_->traces > kRetraceWarningThreshold && !cache_->warned) {
     cache_->warned = true;

@@ -68,6 +68,8 @@ void Model::compile(CompileOptions options) {
   c->loss_spec = std::move(options.loss);
   c->metrics_spec = std::move(options.metrics);
   c->weights_spec = std::move(options.loss_weights);
+  c->run_eagerly = options.run_eagerly;
+  c->jit_compile = options.jit_compile;
   // Outputs known now (functional, Sequential): a spec that does not fit fails here.
   const std::vector<std::string> names = output_names();
   if (!names.empty()) c->build(name(), names);

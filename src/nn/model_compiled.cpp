@@ -112,19 +112,28 @@ void Model::Compiled::build(const std::string& model, const std::vector<std::str
   reset_metrics();  // a metric object may have been used before
 }
 
-Tensor Model::Compiled::weighted_loss(const std::vector<Tensor>& y_true,
-                                      const std::vector<Tensor>& y_pred,
-                                      const Tensor& sample_weight) {
-  Tensor total;
+Model::Compiled::Losses Model::Compiled::compute_losses(const std::vector<Tensor>& y_true,
+                                                        const std::vector<Tensor>& y_pred,
+                                                        const Tensor& sample_weight) const {
+  Losses losses;
+  losses.per_output.resize(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
-    Output& o = outputs[i];
+    const Output& o = outputs[i];
     if (o.loss == nullptr) continue;
     const Tensor value = (*o.loss)(y_true[i], y_pred[i], sample_weight);
-    o.loss_mean.add(value.item<double>(), static_cast<double>(y_pred[i].shape()[0]));
+    losses.per_output[i] = value;
     const Tensor weighted = o.weight == 1.0 ? value : value * o.weight;
-    total = total.defined() ? total + weighted : weighted;
+    losses.total = losses.total.defined() ? losses.total + weighted : weighted;
   }
-  return total;
+  return losses;
+}
+
+void Model::Compiled::record_losses(const std::vector<Tensor>& per_output, int64_t batch_size) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (per_output[i].defined()) {
+      outputs[i].loss_mean.add(per_output[i].item<double>(), static_cast<double>(batch_size));
+    }
+  }
 }
 
 void Model::Compiled::update_metrics(const std::vector<Tensor>& y_true,

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/graph/function.hpp"
 #include "nabla/nn/model.hpp"
 
 namespace nabla::nn {
@@ -38,16 +39,34 @@ struct Model::Compiled {
   LossWeights weights_spec;
   std::vector<Output> outputs;  // empty until build()
   RunningMean loss_mean;        // the total loss, with the regularization penalties
+  bool run_eagerly = false;
+  bool jit_compile = true;
+
+  /// A step traced by nabla::function (model_graph_steps.cpp). Its results are one flat list of
+  /// tensors; which optional ones it holds is learnt while tracing.
+  struct TracedStep {
+    std::unique_ptr<nabla::detail::FunctionCore> function;
+    Model* model = nullptr;    // set before each call: the body traces this model
+    std::vector<bool> masked;  // prediction i carries a Keras mask (returned after the predictions)
+    std::vector<bool> graded;  // trainable weight k gets a gradient (returned last)
+  };
+  TracedStep train_step, test_step, predict_step;  // built on first use
 
   [[nodiscard]] bool built() const { return !outputs.empty(); }
   /// Resolves the specs for outputs named `names` (one per output); ValueError naming `model`
   /// when a spec does not fit them (list lengths, unknown names, no loss at all).
   void build(const std::string& model, const std::vector<std::string>& names);
-  /// sum_i weight_i * loss_i over the outputs with a loss (differentiable); records each loss,
-  /// unweighted, in its running mean with weight `batch_size`.
-  [[nodiscard]] Tensor weighted_loss(const std::vector<Tensor>& y_true,
-                                     const std::vector<Tensor>& y_pred,
-                                     const Tensor& sample_weight);
+  /// The loss of one batch: `total` = sum_i weight_i * loss_i over the outputs with a loss
+  /// (differentiable), and each output's unweighted loss (undefined for outputs without one).
+  struct Losses {
+    Tensor total;
+    std::vector<Tensor> per_output;
+  };
+  [[nodiscard]] Losses compute_losses(const std::vector<Tensor>& y_true,
+                                      const std::vector<Tensor>& y_pred,
+                                      const Tensor& sample_weight) const;
+  /// Adds each output's loss to its running mean, weighted by the batch size.
+  void record_losses(const std::vector<Tensor>& per_output, int64_t batch_size);
   /// Adds a batch to every metric (Keras's `metrics` take no sample weights; a Keras mask on a
   /// prediction weights its metrics, so padded steps do not count).
   void update_metrics(const std::vector<Tensor>& y_true, const std::vector<Tensor>& y_pred);

@@ -18,11 +18,14 @@ using detail::Batch;
 using detail::BatchSource;
 
 void Model::test_step(const Batch& batch) {
+  if (runs_graphs()) return graph_test_step(batch);
   NoGradGuard no_grad;
   const std::vector<Tensor> y_pred = forward(batch.x, false);
   Compiled& c = built_compiled("evaluate", y_pred.size());
   detail::check_targets(name(), batch.y.size(), y_pred.size(), "evaluate");
-  Tensor loss = c.weighted_loss(batch.y, y_pred, batch.sample_weight);
+  const Compiled::Losses batch_losses = c.compute_losses(batch.y, y_pred, batch.sample_weight);
+  c.record_losses(batch_losses.per_output, batch.size());
+  Tensor loss = batch_losses.total;
   for (const Tensor& penalty : losses()) loss = loss + penalty;
   c.loss_mean.add(loss.item<double>(), static_cast<double>(batch.size()));
   c.update_metrics(batch.y, y_pred);
@@ -100,7 +103,8 @@ std::vector<Tensor> Model::run_predict(BatchSource& data, const PredictOptions& 
     std::optional<Batch> batch = data.next();
     if (!batch) break;
     for (const auto& cb : cbs) cb->on_predict_batch_begin(step, {});
-    const std::vector<Tensor> outputs = forward(batch->x, false);
+    const std::vector<Tensor> outputs =
+        runs_graphs() ? graph_predict_step(*batch) : forward(batch->x, false);
     parts.resize(outputs.size());
     for (size_t i = 0; i < outputs.size(); ++i) parts[i].push_back(outputs[i]);
     for (const auto& cb : cbs) cb->on_predict_batch_end(step, {});

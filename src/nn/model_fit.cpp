@@ -15,11 +15,14 @@ using detail::Batch;
 using detail::BatchSource;
 
 void Model::train_step(const Batch& batch) {
+  if (runs_graphs()) return graph_train_step(batch);
   EnableGradGuard grad_mode;
   const std::vector<Tensor> y_pred = forward(batch.x, true);
   Compiled& c = built_compiled("fit", y_pred.size());
   detail::check_targets(name(), batch.y.size(), y_pred.size(), "fit");
-  Tensor loss = c.weighted_loss(batch.y, y_pred, batch.sample_weight);
+  const Compiled::Losses batch_losses = c.compute_losses(batch.y, y_pred, batch.sample_weight);
+  c.record_losses(batch_losses.per_output, batch.size());
+  Tensor loss = batch_losses.total;
   for (const Tensor& penalty : losses()) loss = loss + penalty;
   const std::vector<Tensor> weights = trainable_weights();
   std::vector<Tensor> grads;

@@ -241,6 +241,7 @@ const std::set<std::string> kNotDifferentiable = {
     "logical_and", "logical_or", "logical_not",
     // no tensor inputs
     "fill", "arange", "linspace", "eye", "random_uniform", "random_normal", "random_randint",
+    "random_key",
     // writes into existing tensors (optimizer steps under NoGradGuard; the in-place ops record
     // the new value's history themselves, src/autograd/inplace.cpp)
     "adam_update", "sgd_update", "assign",

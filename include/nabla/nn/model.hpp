@@ -108,6 +108,9 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] double learning_rate() const override;
   void set_learning_rate(double learning_rate) override;
 
+  /// What compile() records and the traced steps (internal: src/nn/model_compiled.hpp).
+  struct Compiled;
+
  protected:
   /// The rows summary() prints for this model: (layer, output shape, connected-to text).
   struct SummaryRow {
@@ -119,7 +122,6 @@ class Model : public Layer, public callbacks::TrainingTarget {
   };
   [[nodiscard]] virtual std::vector<SummaryRow> summary_rows() const;
 
-  struct Compiled;
   /// The compiled state; ValueError naming `caller` when compile() was not called.
   [[nodiscard]] Compiled& compiled(std::string_view caller) const;
 
@@ -134,6 +136,15 @@ class Model : public Layer, public callbacks::TrainingTarget {
   void train_step(const Batch& batch);
   /// One evaluation step (forward, loss, loss trackers and metrics), in inference mode.
   void test_step(const Batch& batch);
+  /// The same steps through graphs traced by nabla::function (model_graph_steps.cpp): forward,
+  /// loss and gradients run as one graph, the optimizer applies the gradients, and the loss
+  /// trackers and metrics read the graph's results.
+  void graph_train_step(const Batch& batch);
+  void graph_test_step(const Batch& batch);
+  void graph_step(const Batch& batch, bool training);
+  [[nodiscard]] std::vector<Tensor> graph_predict_step(const Batch& batch);
+  /// Whether the steps run as graphs: compiled without run_eagerly.
+  [[nodiscard]] bool runs_graphs() const;
   History run_fit(BatchSource& train, BatchSource* validation, const FitOptions& options);
   std::map<std::string, double> run_evaluate(
       BatchSource& data, int verbose, const std::vector<std::shared_ptr<callbacks::Callback>>& cbs,

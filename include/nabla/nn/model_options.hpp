@@ -131,6 +131,12 @@ struct CompileOptions {
   LossSpec loss = {};
   MetricsSpec metrics = {};
   LossWeights loss_weights = {};
+  /// false (the default): fit, evaluate and predict trace their step once per batch shape with
+  /// nabla::function and run the graph (docs/graph.md); true: run every step eagerly, op by op
+  /// (for debugging, and for models that cannot be traced, e.g. stateful RNNs).
+  bool run_eagerly = false;
+  /// Optimise the traced steps' graphs (nabla/graph/passes.hpp); false runs them as traced.
+  bool jit_compile = true;
 };
 
 /// fit()'s validation_data: `{x_val, y_val}` (Tensors each), a std::pair of them, or a Dataset

@@ -131,6 +131,12 @@ void register_creation_kernels(KernelTable& table) {
   table.add("linspace", DeviceKind::CPU, &linspace_kernel);
   table.add("eye", DeviceKind::CPU, &eye_kernel);
   table.add("random_uniform", DeviceKind::CPU, &random_uniform_kernel);
+  // random_key: the reserved (seed, counter) pair as an int64 [2] tensor.
+  table.add("random_key", DeviceKind::CPU, [](const KernelContext& ctx) {
+    int64_t* key = ctx.outputs[0].data<int64_t>();
+    key[0] = ctx.attrs.get<int64_t>("seed");
+    key[1] = ctx.attrs.get<int64_t>("counter");
+  });
   table.add("random_normal", DeviceKind::CPU, &random_normal_kernel);
   table.add("random_randint", DeviceKind::CPU, &random_randint_kernel);
 }

@@ -18,8 +18,10 @@ template <class T>
 void dropout_rows(const Tensor& x, const Tensor& out, const KernelContext& ctx) {
   const double rate = ctx.attrs.get<double>("rate");
   const Shape& mask = ctx.attrs.get<Shape>("mask_shape");
-  const auto seed = static_cast<uint64_t>(ctx.attrs.get<int64_t>("seed"));
-  const auto counter = static_cast<uint64_t>(ctx.attrs.get<int64_t>("counter"));
+  // inputs[1]: the int64 key {seed, first counter} that random_key drew (ops/dropout.cpp).
+  const int64_t* key = ctx.inputs[1].data<int64_t>();
+  const auto seed = static_cast<uint64_t>(key[0]);
+  const auto counter = static_cast<uint64_t>(key[1]);
   // keep iff word >= threshold: P(keep) = 1 - rate up to 2^-32.
   const auto threshold = static_cast<uint64_t>(std::ceil(rate * 4294967296.0));
   const T scale = static_cast<T>(1.0 / (1.0 - rate));
