@@ -147,8 +147,16 @@ void Model::graph_step(const Batch& batch, bool training) {
   record_step_results(results, c, step, batch);
   if (!training) return;
   const std::vector<Tensor> weights = trainable_weights();
+  // The graph differentiates the weights that were trainable when it was traced.
+  NABLA_CHECK(weights.size() == step.graded.size(), ValueError, name(), ".fit: the model has ",
+              weights.size(),
+              " trainable weights, but its train step was "
+              "traced with ",
+              step.graded.size(),
+              "; call compile() again after changing which "
+              "layers are trainable");
   std::vector<Tensor> grads(weights.size());
-  for (size_t k = 0; k < grads.size() && k < step.graded.size(); ++k) {
+  for (size_t k = 0; k < grads.size(); ++k) {
     if (step.graded[k]) grads[k] = results.next();
   }
   c.optimizer->apply_gradients(grads, weights);

@@ -124,4 +124,16 @@ TEST(NnGraphMode, UntraceableModelsNameRunEagerly) {
   EXPECT_NO_THROW((void)model.fit(x, y, {.batch_size = 2, .epochs = 1, .verbose = 0}));
 }
 
+TEST(NnGraphMode, ChangingTrainabilityNeedsARecompile) {
+  auto model = mlp(false);
+  auto [x, y] = blobs(64, 4);
+  (void)model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0});
+  model.layers().front()->set_trainable(false);
+  nabla::testing::expect_error<ValueError>(
+      [&] { (void)model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0}); },
+      {"trainable weights", "compile() again"});
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  EXPECT_NO_THROW((void)model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0}));
+}
+
 }  // namespace
