@@ -2,7 +2,9 @@
 // relu, softmax cross-entropy) with a plain SGD update, at batch 32 (per-op overhead dominates)
 // and 128. Eager: forward, autograd::grad, in-place update. Graph: the same callable traced once
 // with nabla::function (backward and update inside the graph), run under NoGradGuard since the
-// gradients are already part of the graph. Also a forward pass alone (inference).
+// gradients are already part of the graph. Also a forward pass alone (inference), and a model
+// of two independent branches of small ops, whose graph runs them concurrently (Note [Inter-op
+// parallelism]) or one after the other (graph::set_inter_op_parallelism(false)).
 #include "bench_util.hpp"
 
 namespace nabla::bench {
@@ -71,6 +73,56 @@ void BM_ForwardGraph(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(forward(x).data_ptr());
 }
 
+/// Two branches of 8 small matmul + tanh layers (batch 32, width given: 64 or 128, results too
+/// small for intra-op parallelism) joined at the end.
+struct TwoBranches {
+  std::vector<Tensor> left, right;
+  explicit TwoBranches(int64_t width) {
+    random::seed(0);
+    for (int k = 0; k < 8; ++k) {
+      left.push_back(random::normal({width, width}, 0.0, 0.1));
+      right.push_back(random::normal({width, width}, 0.0, 0.1));
+    }
+  }
+  [[nodiscard]] Tensor forward(const Tensor& x) const {
+    Tensor a = x, b = x;
+    for (size_t k = 0; k < left.size(); ++k) {
+      a = tanh(matmul(a, left[k]));
+      b = tanh(matmul(b, right[k]));
+    }
+    return a + b;
+  }
+};
+
+void BM_TwoBranchesEager(benchmark::State& state) {
+  const TwoBranches model(state.range(0));
+  const Tensor x = random_floats({32, state.range(0)});
+  for (auto _ : state) benchmark::DoNotOptimize(model.forward(x).data_ptr());
+}
+
+void two_branches_graph(benchmark::State& state, bool concurrent) {
+  const TwoBranches model(state.range(0));
+  const Tensor x = random_floats({32, state.range(0)});
+  auto forward = function([&](const Tensor& xs) { return model.forward(xs); });
+  graph::set_inter_op_parallelism(concurrent);
+  (void)forward(x);
+  for (auto _ : state) benchmark::DoNotOptimize(forward(x).data_ptr());
+  graph::set_inter_op_parallelism(false);
+}
+void BM_TwoBranchesGraphSerial(benchmark::State& state) { two_branches_graph(state, false); }
+void BM_TwoBranchesGraphConcurrent(benchmark::State& state) { two_branches_graph(state, true); }
+
+BENCHMARK(BM_TwoBranchesEager)->Arg(64)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TwoBranchesGraphSerial)
+    ->Arg(64)
+    ->Arg(128)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TwoBranchesGraphConcurrent)
+    ->Arg(64)
+    ->Arg(128)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TrainStepEager)->Arg(32)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TrainStepGraph)->Arg(32)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ForwardEager)->Arg(32)->Arg(128)->UseRealTime()->Unit(benchmark::kMicrosecond);

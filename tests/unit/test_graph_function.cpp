@@ -242,6 +242,52 @@ TEST(GraphFunction, ReadsAfterAWriteAreNotMergedWithReadsBeforeIt) {
   EXPECT_EQ(values(again[1]), (std::vector<float>{24, 26}));
 }
 
+// Note [Inter-op parallelism]: independent small ops run concurrently; the results (random
+// draws included) do not depend on it, and an error in a concurrent op reaches the caller.
+TEST(GraphFunction, IndependentBranchesRunConcurrentlyWithTheSameResults) {
+  const int threads = num_threads();
+  set_num_threads(2);
+  random::seed(1);
+  std::vector<Tensor> wa, wb;
+  for (int k = 0; k < 4; ++k) {
+    wa.push_back(random::normal({16, 16}, 0.0, 0.3));
+    wb.push_back(random::normal({16, 16}, 0.0, 0.3));
+  }
+  auto body = [&](const Tensor& x) {
+    Tensor a = x, b = x;
+    for (int k = 0; k < 4; ++k) {
+      a = tanh(matmul(a, wa[static_cast<size_t>(k)]));
+      b = sigmoid(matmul(dropout(b, 0.25), wb[static_cast<size_t>(k)]));
+    }
+    return a + b;
+  };
+  auto f = function(body);
+  const Tensor x = random::normal({8, 16}, 0.0, 1.0);
+  random::seed(3);
+  const Tensor eager = body(x);
+  graph::set_inter_op_parallelism(false);
+  random::seed(3);
+  const Tensor serial = f(x);
+  graph::set_inter_op_parallelism(true);
+  random::seed(3);
+  const Tensor concurrent = f(x);
+  EXPECT_EQ(values(serial), values(eager));
+  EXPECT_EQ(values(concurrent), values(eager));
+
+  auto gathers = function([](const Tensor& v, const Tensor& i) {
+    return take(v, i, 0) + take(v * 2.0, i, 0);  // two independent gathers
+  });
+  EXPECT_EQ(values(gathers(tensor({1.f, 2.f, 3.f}), tensor({int64_t{2}, int64_t{0}}))),
+            (std::vector<float>{9.f, 3.f}));
+  expect_error<IndexError>(
+      [&] {
+        (void)gathers(tensor({1.f, 2.f, 3.f}), tensor({int64_t{5}, int64_t{0}}));
+      },
+      {"5"});
+  graph::set_inter_op_parallelism(false);
+  set_num_threads(threads);
+}
+
 TEST(GraphFunction, ErrorsNameTheFunction) {
   auto reads_data =
       function([](const Tensor& a) { return a * a.item<float>(); }, {.name = "reads_data"});

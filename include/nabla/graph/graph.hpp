@@ -79,7 +79,16 @@ class Graph {
   /// Runs the graph on concrete inputs (shapes and dtypes as the Input nodes record), through the
   /// ordinary dispatch: outputs are differentiable from eager code like the ops' own results.
   /// Intermediate values are released after their last use; random ops draw fresh numbers.
+  /// With graph::set_inter_op_parallelism(true), independent small ops run concurrently on
+  /// nabla's thread pool (docs/graph.md).
   [[nodiscard]] std::vector<Tensor> run(const std::vector<Tensor>& args) const;
 };
+
+namespace graph {
+/// Whether Graph::run executes independent small ops concurrently. Off by default: on 2 cores it
+/// gains only when the ops are tiny and OpenMP threads spin (Note [Inter-op parallelism]).
+/// Results are the same either way.
+void set_inter_op_parallelism(bool enabled);
+}  // namespace graph
 
 }  // namespace nabla
