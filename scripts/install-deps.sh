@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build make pkg-config   # toolchain (CMake >= 3.24 via Debian 12's 3.25)
   libopenblas-openmp-dev                  # BLAS; OpenMP build shares one thread pool with nabla
   libdnnl-dev                             # oneDNN: float32 convolution kernels (faster than im2col + BLAS)
+  ocl-icd-opencl-dev                      # Debian's dnnl-config.cmake requires OpenCL (a Recommends of libdnnl-dev)
   liblapacke-dev                          # LAPACK(E) for nabla::linalg (OpenBLAS's LAPACK)
   zlib1g-dev                              # gzip'd IDX files, deflated .npz members
   libcurl4-openssl-dev                    # dataset downloads (keras.datasets' get_file)
