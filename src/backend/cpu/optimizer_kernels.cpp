@@ -9,6 +9,7 @@
 // (with five arrays those checks made GCC give up on AMSGrad's loop: 8x slower).
 #include <cmath>
 
+#include "backend/cpu/flush_denormals.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
 #include "nabla/util/parallel.hpp"
@@ -53,6 +54,7 @@ void sgd_range(T* __restrict w, const T* __restrict g, T* __restrict v, const T 
 template <class T, bool... kFlags>
 void run_sgd(const KernelContext& ctx, const SgdArgs<T>& a) {
   parallel_for(0, ctx.inputs[0].numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    const FlushDenormals flush;  // states decaying to subnormals: see flush_denormals.hpp
     sgd_range<T, kFlags...>(a.w + begin, a.g + begin, a.v == nullptr ? nullptr : a.v + begin, a.lr,
                             a.momentum, a.decay, end - begin);
   });
@@ -106,6 +108,7 @@ void adam_range(T* __restrict w, const T* __restrict g, T* __restrict m, T* __re
 template <class T, bool kAmsgrad, bool kDecay>
 void run_adam(const KernelContext& ctx, const AdamArgs<T>& a) {
   parallel_for(0, ctx.inputs[0].numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    const FlushDenormals flush;  // states decaying to subnormals: see flush_denormals.hpp
     adam_range<T, kAmsgrad, kDecay>(a.w + begin, a.g + begin, a.m + begin, a.v + begin,
                                     kAmsgrad ? a.v_max + begin : nullptr, a, end - begin);
   });
