@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "graph/run_plan.hpp"
 #include "nabla/graph/passes.hpp"
 #include "ops/dispatch.hpp"
 
@@ -33,13 +34,16 @@ Signature signature_of(const std::vector<Tensor>& args, const std::string& name)
 
 }  // namespace
 
+struct FunctionCore::CacheEntry {
+  Signature signature;
+  Graph graph;
+  std::shared_ptr<const graph::RunPlan> plan;  // worked out once: Note [Planned execution]
+};
+
 struct FunctionCore::Cache {
-  struct Entry {
-    Signature signature;
-    Graph graph;
-  };
   std::mutex mutex;
-  std::vector<std::unique_ptr<Entry>> entries;  // stable addresses: graph_for returns references
+  std::vector<std::unique_ptr<CacheEntry>>
+      entries;  // stable addresses: graph_for returns references
   size_t traces = 0;
   bool warned = false;
 };
@@ -50,10 +54,14 @@ FunctionCore::FunctionCore(graph::TracedBody body, FunctionOptions options)
 FunctionCore::~FunctionCore() = default;
 
 const Graph& FunctionCore::graph_for(const std::vector<Tensor>& args) {
+  return entry_for(args).graph;
+}
+
+FunctionCore::CacheEntry& FunctionCore::entry_for(const std::vector<Tensor>& args) {
   Signature signature = signature_of(args, options_.name);
   std::lock_guard lock(cache_->mutex);
   for (const auto& entry : cache_->entries) {
-    if (entry->signature == signature) return entry->graph;
+    if (entry->signature == signature) return *entry;
   }
   Graph g = graph::trace(body_, signature.specs, options_.name);
   if (options_.optimize) g = passes::optimize(g);
@@ -69,9 +77,10 @@ const Graph& FunctionCore::graph_for(const std::vector<Tensor>& args) {
                  "which is slower than running it eagerly. Keep argument shapes fixed (e.g. drop "
                  "or pad the last partial batch).\n";
   }
-  cache_->entries.push_back(
-      std::make_unique<Cache::Entry>(Cache::Entry{std::move(signature), std::move(g)}));
-  return cache_->entries.back()->graph;
+  auto plan = graph::make_run_plan(g);
+  cache_->entries.push_back(std::make_unique<CacheEntry>(
+      CacheEntry{std::move(signature), std::move(g), std::move(plan)}));
+  return *cache_->entries.back();
 }
 
 std::vector<Tensor> FunctionCore::call(const std::vector<Tensor>& args) {
@@ -80,7 +89,8 @@ std::vector<Tensor> FunctionCore::call(const std::vector<Tensor>& args) {
   bool symbolic = dispatch_records_everything;
   for (const Tensor& t : args) symbolic |= t.defined() && t.is_symbolic();
   if (symbolic) return body_(args);
-  return graph_for(args).run(args);
+  const CacheEntry& entry = entry_for(args);
+  return graph::run_with_plan(entry.graph, *entry.plan, args);
 }
 
 size_t FunctionCore::num_traces() const {

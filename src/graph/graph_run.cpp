@@ -1,17 +1,24 @@
-// Graph::run: executes the nodes through dispatch(), so eager autograd records the ops (a traced
-// function's outputs are differentiable like eager ones), releasing each value after its last
-// use, and running independent small ops concurrently (Note [Inter-op parallelism]).
+// Graph::run: executes the nodes in order, releasing each value after its last use. With autograd
+// to record, every node goes through dispatch(), so a traced function's outputs are
+// differentiable like eager ones; without (fit's steps run under NoGradGuard), kernels are called
+// directly from the plan (Note [Planned execution]). Independent small ops may run concurrently
+// (Note [Inter-op parallelism]).
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <optional>
+#include <span>
+#include <string_view>
+#include <unordered_set>
 
-#include "nabla/graph/graph.hpp"
+#include "graph/run_plan.hpp"
+#include "nabla/autograd/grad_mode.hpp"
 #include "nabla/util/parallel.hpp"
 #include "nabla/util/random_state.hpp"
 #include "ops/dispatch.hpp"
 
 namespace nabla {
+namespace graph {
 namespace {
 
 // Note [Random ops in graphs]
@@ -43,6 +50,37 @@ void check_args(const Graph& g, const std::vector<Tensor>& args) {
   }
 }
 
+// Note [Planned execution]
+// dispatch() re-derives for every call what a graph already knows: the devices agree, the dtypes
+// are accepted, the output shapes (the shape rule), and whether autograd must record. When
+// nothing can record a gradient (grad mode off, or no argument or captured tensor requires
+// grad), the runner calls each node's kernel directly with outputs of the recorded specs; view
+// ops still compute their layouts (from the input's actual layout), effects still bump the
+// versions of what they write, and random ops still draw fresh counters. Results are
+// bit-identical to dispatch: the same kernels run on the same operands. One check stays: shape
+// rules that read index values (take, gather, scatter: kernels never throw, so the rule raises
+// the IndexError) still run for ops with an integer input.
+
+// Note [In-place execution]
+// An elementwise op computes output element i from input element i only, so it may write over an
+// input of its own shape and dtype that nothing reads afterwards: the plan marks such an input
+// (produced by a kernel, not a view, read for the last time here, not a result of the graph), and
+// at run time the runner takes its buffer when no one else holds it (the tensor handle and its
+// storage each have a single owner, the runner). bias + relu then makes one buffer, not two, and
+// a backward chain of products reuses one gradient buffer: less memory and warmer caches.
+
+/// The elementwise families (elementwise_ops.def): their kernels read and write element i only.
+bool is_elementwise(const OpDef& op) {
+  static const std::unordered_set<std::string_view> names = {
+#define NABLA_UNARY_OP(name, Functor, Accepts) #name,
+#define NABLA_BINARY_OP(name, Functor, Accepts, Result) #name,
+#include "backend/elementwise_ops.def"
+#undef NABLA_UNARY_OP
+#undef NABLA_BINARY_OP
+      "fused_elementwise"};
+  return names.contains(op.name);
+}
+
 // Note [Inter-op parallelism]
 // Kernels parallelise inside themselves (parallel_for, OpenBLAS) once their work is big enough;
 // a small op runs on one thread while the other cores wait. Small ops that do not depend on each
@@ -65,14 +103,27 @@ constexpr int64_t kSmallOpElements = 65536;
 
 std::atomic<bool> inter_op_enabled{false};
 
+/// True when running `g` cannot record autograd nodes and its captured tensors still have the
+/// shapes and dtypes it recorded, so kernels may be called directly (Note [Planned execution]).
+bool can_call_kernels(const Graph& g, const std::vector<Tensor>& args) {
+  if (dispatch_records_everything) return false;  // inside a trace: record through dispatch
+  const bool grad = is_grad_enabled();
+  for (const Tensor& arg : args) {
+    if (grad && arg.requires_grad()) return false;
+  }
+  for (const GraphNode& node : g.nodes) {
+    if (node.kind != GraphNode::Kind::Capture) continue;
+    const Tensor& t = node.tensor;
+    if (t.shape() != node.outputs[0].shape || t.dtype() != node.outputs[0].dtype) return false;
+    if (grad && t.requires_grad()) return false;
+  }
+  return true;
+}
+
 class GraphRunner {
  public:
-  GraphRunner(const Graph& g, const std::vector<Tensor>& args)
-      : g_(g), values_(g.nodes.size()), reads_(g.nodes.size(), 0), attrs_(g.nodes.size()) {
-    for (const GraphNode& node : g.nodes) {
-      for (GraphValue v : node.inputs) ++reads_[static_cast<size_t>(v.node)];
-    }
-    for (GraphValue v : g.outputs) ++reads_[static_cast<size_t>(v.node)];
+  GraphRunner(const Graph& g, const RunPlan& plan, const std::vector<Tensor>& args, bool direct)
+      : g_(g), plan_(plan), direct_(direct), values_(g.nodes.size()), attrs_(plan.steps.size()) {
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       const GraphNode& node = g.nodes[i];
       if (node.kind == GraphNode::Kind::Input) {
@@ -82,28 +133,27 @@ class GraphRunner {
         values_[i] = {arg.is_contiguous() ? arg : arg.contiguous()};
       } else if (node.kind != GraphNode::Kind::Op) {
         values_[i] = {node.tensor};
-      } else if (node.op->random) {
-        attrs_[i] = fresh_random_attrs(*node.attrs);  // in node order: Note [Random ops in graphs]
+      }
+    }
+    if (plan.has_random) {
+      for (size_t s = 0; s < plan.steps.size(); ++s) {
+        const GraphNode& node = g.nodes[plan.steps[s].node];
+        // In node order: Note [Random ops in graphs].
+        if (node.op->random) attrs_[s] = fresh_random_attrs(*node.attrs);
       }
     }
   }
 
   void run() {
-    std::vector<size_t> ops;
-    bool effects = false;
-    for (size_t i = 0; i < g_.nodes.size(); ++i) {
-      if (g_.nodes[i].kind != GraphNode::Kind::Op) continue;
-      ops.push_back(i);
-      effects |= g_.nodes[i].op->has_effect();
-    }
-    if (effects || !inter_op_enabled.load(std::memory_order_relaxed) || num_threads() < 2) {
-      for (size_t i : ops) {
-        run_node(i);
-        release_inputs(i);
+    if (plan_.has_effects || !inter_op_enabled.load(std::memory_order_relaxed) ||
+        num_threads() < 2) {
+      for (size_t s = 0; s < plan_.steps.size(); ++s) {
+        run_step(s);
+        release_after(s);
       }
       return;
     }
-    run_by_depth(ops);
+    run_by_depth();
   }
 
   [[nodiscard]] std::vector<Tensor> results() const {
@@ -118,69 +168,100 @@ class GraphRunner {
     return values_[static_cast<size_t>(v.node)][static_cast<size_t>(v.output)];
   }
 
-  void run_node(size_t i) {
-    const GraphNode& node = g_.nodes[i];
+  [[nodiscard]] const Attrs& attrs_of(size_t s) const {
+    return attrs_[s] ? *attrs_[s] : *g_.nodes[plan_.steps[s].node].attrs;
+  }
+
+  void run_step(size_t s) {
+    const RunPlan::Step& step = plan_.steps[s];
+    const GraphNode& node = g_.nodes[step.node];
+    // Before the operands below add owners to it.
+    Tensor donated;
+    if (direct_ && step.donor >= 0)
+      donated = sole_owned(node.inputs[static_cast<size_t>(step.donor)]);
     std::vector<Tensor> operands;
     operands.reserve(node.inputs.size());
     for (GraphValue v : node.inputs) operands.push_back(value(v));
-    values_[i] = dispatch(*node.op, operands, attrs_[i] ? *attrs_[i] : *node.attrs);
-  }
-
-  void release_inputs(size_t i) {
-    for (GraphValue v : g_.nodes[i].inputs) {
-      if (--reads_[static_cast<size_t>(v.node)] == 0) values_[static_cast<size_t>(v.node)].clear();
+    if (!direct_) {
+      values_[step.node] = dispatch(*node.op, operands, attrs_of(s));
+      return;
     }
+    run_kernel(s, operands, std::move(donated));
   }
 
-  [[nodiscard]] bool small(size_t i) const {
-    const GraphNode& node = g_.nodes[i];
-    if (node.op->random) return false;
-    int64_t elements = 0;
-    for (GraphValue v : node.inputs) elements += g_.spec(v).shape.numel();
-    for (const ValueSpec& s : node.outputs) elements += s.shape.numel();
-    return elements < kSmallOpElements;
+  /// The value's tensor when the runner holds the only handle to it and to its storage, so it
+  /// may be overwritten (Note [In-place execution]); else an undefined tensor.
+  [[nodiscard]] Tensor sole_owned(GraphValue v) const {
+    const Tensor& t = value(v);
+    const bool sole = t.impl_ptr().use_count() == 1 && t.storage() != nullptr &&
+                      t.storage().use_count() == 1 && t.layout().offset() == 0 && t.is_contiguous();
+    return sole ? t : Tensor();
   }
 
-  /// Nodes grouped by depth (longest path from a graph input); nodes of one depth are
-  /// independent, so their small ones run concurrently.
-  void run_by_depth(const std::vector<size_t>& ops) {
-    std::vector<int32_t> depth(g_.nodes.size(), 0);
-    int32_t deepest = 0;
-    for (size_t i : ops) {
-      for (GraphValue v : g_.nodes[i].inputs) {
-        depth[i] = std::max(depth[i], depth[static_cast<size_t>(v.node)] + 1);
+  /// The body of dispatch() for a node whose output specs the graph records and for which
+  /// nothing records gradients (Note [Planned execution]).
+  void run_kernel(size_t s, std::span<const Tensor> operands, Tensor donated) {
+    const RunPlan::Step& step = plan_.steps[s];
+    const GraphNode& node = g_.nodes[step.node];
+    const OpDef& op = *node.op;
+    const Attrs& attrs = attrs_of(s);
+    const Device device = operands.empty() ? step.device : operands[0].device();
+    if (step.checks_indices) (void)op.infer(op, operands, attrs);
+    if (op.has_effect()) {
+      if (operands[0].numel() > 0) op.kernel(device.kind)(KernelContext{operands, {}, attrs});
+      for (size_t k = 0; k < operands.size(); ++k) {
+        if (op.writes_input(k)) operands[k].storage()->bump_version();
       }
-      deepest = std::max(deepest, depth[i]);
+      return;
     }
-    std::vector<std::vector<size_t>> levels(static_cast<size_t>(deepest) + 1);
-    for (size_t i : ops) levels[static_cast<size_t>(depth[i])].push_back(i);
+    std::vector<Tensor> outputs;
+    if (op.view != nullptr) {
+      outputs.push_back(Tensor::view_of(operands[0], op.view(operands[0], attrs)));
+    } else {
+      outputs.reserve(node.outputs.size());
+      if (donated.defined()) outputs.push_back(std::move(donated));
+      for (size_t k = outputs.size(); k < node.outputs.size(); ++k) {
+        outputs.push_back(Tensor::empty(node.outputs[k].shape, node.outputs[k].dtype, device));
+      }
+      if (step.has_elements) op.kernel(device.kind)(KernelContext{operands, outputs, attrs});
+    }
+    values_[step.node] = std::move(outputs);
+  }
+
+  void release_after(size_t s) {
+    for (int32_t v : plan_.steps[s].last_reads) values_[static_cast<size_t>(v)].clear();
+  }
+
+  /// Steps grouped by depth (longest path from a graph input); steps of one depth are
+  /// independent, so their small ones run concurrently.
+  void run_by_depth() {
     std::vector<size_t> concurrent;
-    for (const std::vector<size_t>& level : levels) {
+    for (const std::vector<size_t>& level : plan_.levels) {
       concurrent.clear();
-      for (size_t i : level) {
-        if (small(i)) {
-          concurrent.push_back(i);
+      for (size_t s : level) {
+        if (plan_.steps[s].small) {
+          concurrent.push_back(s);
         } else {
-          run_node(i);
+          run_step(s);
         }
       }
       run_concurrently(concurrent);
-      for (size_t i : level) release_inputs(i);
+      for (size_t s : level) release_after(s);
     }
   }
 
-  void run_concurrently(const std::vector<size_t>& nodes) {
-    if (nodes.size() < 2) {
-      for (size_t i : nodes) run_node(i);
+  void run_concurrently(const std::vector<size_t>& steps) {
+    if (steps.size() < 2) {
+      for (size_t s : steps) run_step(s);
       return;
     }
     // An exception cannot leave an OpenMP region: keep the first and rethrow it after.
-    std::vector<std::exception_ptr> errors(nodes.size());
-    const auto n = static_cast<int64_t>(nodes.size());
+    std::vector<std::exception_ptr> errors(steps.size());
+    const auto n = static_cast<int64_t>(steps.size());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t k = 0; k < n; ++k) {
       try {
-        run_node(nodes[static_cast<size_t>(k)]);
+        run_step(steps[static_cast<size_t>(k)]);
       } catch (...) {
         errors[static_cast<size_t>(k)] = std::current_exception();
       }
@@ -191,22 +272,99 @@ class GraphRunner {
   }
 
   const Graph& g_;
+  const RunPlan& plan_;
+  bool direct_;
   std::vector<std::vector<Tensor>> values_;
-  std::vector<int32_t> reads_;  // reads of each node still to come; outputs hold one to the end
-  std::vector<std::optional<Attrs>> attrs_;  // random ops: the counters of this run
+  std::vector<std::optional<Attrs>> attrs_;  // per step; random ops: the counters of this run
 };
 
 }  // namespace
 
-void graph::set_inter_op_parallelism(bool enabled) {
+std::shared_ptr<const RunPlan> make_run_plan(const Graph& g) {
+  auto plan = std::make_shared<RunPlan>();
+  const size_t n = g.nodes.size();
+  std::vector<bool> returned(n, false);
+  for (GraphValue v : g.outputs) returned[static_cast<size_t>(v.node)] = true;
+  std::vector<int32_t> step_of(n, -1);
+  std::vector<int32_t> last_reader(n, -1);  // step reading the node's values last
+  for (size_t i = 0; i < n; ++i) {
+    const GraphNode& node = g.nodes[i];
+    if (node.kind != GraphNode::Kind::Op) continue;
+    const auto s = static_cast<int32_t>(plan->steps.size());
+    step_of[i] = s;
+    for (GraphValue v : node.inputs) last_reader[static_cast<size_t>(v.node)] = s;
+    RunPlan::Step step;
+    step.node = i;
+    plan->has_effects |= node.op->has_effect();
+    plan->has_random |= node.op->random;
+    if (node.inputs.empty()) step.device = node.attrs->get_or<Device>("device", Device::cpu());
+    int64_t elements = 0;
+    bool any_elements = false;
+    for (GraphValue v : node.inputs) {
+      elements += g.spec(v).shape.numel();
+      step.checks_indices |= is_integral(g.spec(v).dtype);
+    }
+    for (const ValueSpec& out : node.outputs) {
+      elements += out.shape.numel();
+      any_elements |= out.shape.numel() > 0;
+    }
+    step.has_elements = any_elements;
+    step.small = !node.op->random && elements < kSmallOpElements;
+    plan->steps.push_back(std::move(step));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (returned[i]) continue;
+    // A value nothing reads dies with the step that made it (inputs and captures stay).
+    const int32_t s = last_reader[i] >= 0 ? last_reader[i] : step_of[i];
+    if (s >= 0) plan->steps[static_cast<size_t>(s)].last_reads.push_back(static_cast<int32_t>(i));
+  }
+  for (size_t s = 0; s < plan->steps.size(); ++s) {
+    RunPlan::Step& step = plan->steps[s];
+    const GraphNode& node = g.nodes[step.node];
+    if (!is_elementwise(*node.op) || node.outputs.size() != 1) continue;
+    for (size_t k = 0; k < node.inputs.size() && step.donor < 0; ++k) {
+      const GraphValue v = node.inputs[k];
+      const auto producer = static_cast<size_t>(v.node);
+      const GraphNode& made_by = g.nodes[producer];
+      const bool kernel_output = made_by.kind == GraphNode::Kind::Op && made_by.op->view == nullptr;
+      if (kernel_output && !returned[producer] &&
+          last_reader[producer] == static_cast<int32_t>(s) && g.spec(v) == node.outputs[0]) {
+        step.donor = static_cast<int32_t>(k);
+      }
+    }
+  }
+  std::vector<int32_t> depth(n, 0);
+  int32_t deepest = 0;
+  for (const RunPlan::Step& step : plan->steps) {
+    for (GraphValue v : g.nodes[step.node].inputs) {
+      depth[step.node] = std::max(depth[step.node], depth[static_cast<size_t>(v.node)] + 1);
+    }
+    deepest = std::max(deepest, depth[step.node]);
+  }
+  plan->levels.resize(static_cast<size_t>(deepest) + 1);
+  for (size_t s = 0; s < plan->steps.size(); ++s) {
+    plan->levels[static_cast<size_t>(depth[plan->steps[s].node])].push_back(s);
+  }
+  return plan;
+}
+
+std::vector<Tensor> run_with_plan(const Graph& g, const RunPlan& plan,
+                                  const std::vector<Tensor>& args) {
+  check_args(g, args);
+  GraphRunner runner(g, plan, args, can_call_kernels(g, args));
+  runner.run();
+  return runner.results();
+}
+
+void set_inter_op_parallelism(bool enabled) {
   inter_op_enabled.store(enabled, std::memory_order_relaxed);
 }
 
+}  // namespace graph
+
 std::vector<Tensor> Graph::run(const std::vector<Tensor>& args) const {
-  check_args(*this, args);
-  GraphRunner runner(*this, args);
-  runner.run();
-  return runner.results();
+  const std::shared_ptr<const graph::RunPlan> plan = graph::make_run_plan(*this);
+  return graph::run_with_plan(*this, *plan, args);
 }
 
 }  // namespace nabla

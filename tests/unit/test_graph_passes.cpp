@@ -353,14 +353,17 @@ TEST(GraphPassAlgebra, TransposesAndReshapesCollapse) {
             exp(permute(permute(x, {1, 2, 0}), {1, 2, 0})),  // one permute {2, 0, 1}
             exp(reshape(reshape(x, {6, 4}), {4, -1})),       // one reshape to [4, 6]
             exp(reshape(reshape(x, {24}), {2, 3, 4})),       // x
-            exp(reshape(x, {2, 3, 4}))};                     // x
+            exp(reshape(x, {2, 3, 4})),                      // x
+            exp(broadcast_to(x, {2, 3, 4}))};                // x
       },
       {{Shape{2, 3, 4}, float32}});
   EXPECT_EQ(g.num_ops("permute"), 4u);
   EXPECT_EQ(g.num_ops("reshape"), 5u);
+  EXPECT_EQ(g.num_ops("expand"), 1u);
   const Graph out = passes::eliminate_dead_code(passes::simplify_algebra(g));
   EXPECT_EQ(out.num_ops("permute"), 1u);
   EXPECT_EQ(out.num_ops("reshape"), 1u);
+  EXPECT_EQ(out.num_ops("expand"), 0u);
   for (const GraphNode& node : out.nodes) {
     if (node.is_op("permute")) {
       EXPECT_EQ(node.attrs->get<std::vector<int64_t>>("axes"), (std::vector<int64_t>{2, 0, 1}));

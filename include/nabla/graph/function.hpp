@@ -50,6 +50,9 @@ class FunctionCore {
 
  private:
   struct Cache;
+  struct CacheEntry;
+  CacheEntry& entry_for(const std::vector<Tensor>& args);
+
   graph::TracedBody body_;
   FunctionOptions options_;
   std::unique_ptr<Cache> cache_;

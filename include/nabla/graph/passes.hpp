@@ -19,8 +19,8 @@ namespace nabla::passes {
 /// between runs.
 [[nodiscard]] Graph fold_constants(const Graph& g);
 /// Algebraic identities: x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0 (when the result keeps x's shape
-/// and dtype), a transpose of a transpose, reshape of reshape, a reshape or cast to x's own shape
-/// or dtype, neg(neg(x)).
+/// and dtype), a transpose of a transpose, reshape of reshape, a reshape, expand or cast to x's
+/// own shape or dtype, neg(neg(x)).
 [[nodiscard]] Graph simplify_algebra(const Graph& g);
 
 /// All of the above, repeated until the graph stops shrinking.

@@ -87,6 +87,8 @@ class Simplifier {
     if (name == "cast") return unchanged(i, in[0]);
     if (name == "reshape") return reshape(i, in[0]);
     if (name == "permute") return permute(i, in[0]);
+    // An expand to x's own shape (broadcast_to in an in-place write) keeps x's strides: x itself.
+    if (name == "expand" && target().spec(in[0]) == node.outputs[0]) return in[0];
     return std::nullopt;
   }
 
