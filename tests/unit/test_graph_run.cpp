@@ -46,13 +46,18 @@ TEST(GraphRun, KernelsCalledDirectlyGiveTheDispatchResults) {
 TEST(GraphRun, ElementwiseOpsReuseBuffersThatDie) {
   const Tensor w = random::normal({16, 8}, 0.0, 0.5);
   const Tensor b = random::normal({8}, 0.0, 0.5);
-  auto f = function([&](const Tensor& x) { return tanh(relu(matmul(x, w) + b) * 3.0); });
+  auto body = [&](const Tensor& x) { return tanh(relu(matmul(x, w) + b) * 3.0); };
+  auto raw = function(body, {.optimize = false});
+  auto fused = function(body);
   const Tensor x = random::normal({4, 16}, 0.0, 1.0);
-  const Graph& g = f.graph_for(x);
-  // add takes matmul's buffer, relu add's, mul relu's, tanh mul's.
-  EXPECT_EQ(donors(g), 4u);
-  const Tensor eager = tanh(relu(matmul(x, w) + b) * 3.0);
-  EXPECT_EQ(values(f(x)), values(eager));
+  // Unfused: add takes matmul's buffer, relu add's, mul relu's, tanh mul's.
+  EXPECT_EQ(donors(raw.graph_for(x)), 4u);
+  // Fused into one node, which takes matmul's buffer.
+  EXPECT_EQ(fused.graph_for(x).num_ops("fused_elementwise"), 1u);
+  EXPECT_EQ(donors(fused.graph_for(x)), 1u);
+  const Tensor eager = body(x);
+  EXPECT_EQ(values(raw(x)), values(eager));
+  EXPECT_EQ(values(fused(x)), values(eager));
 }
 
 TEST(GraphRun, NoBufferIsReusedWhileSomethingElseReadsIt) {

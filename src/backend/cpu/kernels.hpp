@@ -6,6 +6,7 @@
 namespace nabla::cpu {
 
 void register_elementwise_kernels(KernelTable& table);
+void register_fused_elementwise_kernels(KernelTable& table);
 void register_creation_kernels(KernelTable& table);
 void register_reduction_kernels(KernelTable& table);
 void register_contraction_kernels(KernelTable& table);

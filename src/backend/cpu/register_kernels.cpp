@@ -5,6 +5,7 @@ namespace nabla::cpu {
 
 void register_kernels(KernelTable& table) {
   register_elementwise_kernels(table);
+  register_fused_elementwise_kernels(table);
   register_creation_kernels(table);
   register_reduction_kernels(table);
   register_contraction_kernels(table);

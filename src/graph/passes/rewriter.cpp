@@ -102,7 +102,8 @@ Graph optimize(const Graph& g) {
         eliminate_common_subexpressions(simplify_algebra(fold_constants(current))));
     if (current.nodes.size() == before) break;
   }
-  return current;
+  // Last: fusion hides the fused ops from the rules above (a fused x * 1 is not simplified).
+  return eliminate_dead_code(fuse_elementwise(current));
 }
 
 }  // namespace nabla::passes
