@@ -105,14 +105,14 @@ std::atomic<bool> inter_op_enabled{false};
 
 /// True when running `g` cannot record autograd nodes and its captured tensors still have the
 /// shapes and dtypes it recorded, so kernels may be called directly (Note [Planned execution]).
-bool can_call_kernels(const Graph& g, const std::vector<Tensor>& args) {
+bool can_call_kernels(const Graph& g, const RunPlan& plan, const std::vector<Tensor>& args) {
   if (dispatch_records_everything) return false;  // inside a trace: record through dispatch
   const bool grad = is_grad_enabled();
   for (const Tensor& arg : args) {
     if (grad && arg.requires_grad()) return false;
   }
-  for (const GraphNode& node : g.nodes) {
-    if (node.kind != GraphNode::Kind::Capture) continue;
+  for (size_t i : plan.captures) {
+    const GraphNode& node = g.nodes[i];
     const Tensor& t = node.tensor;
     if (t.shape() != node.outputs[0].shape || t.dtype() != node.outputs[0].dtype) return false;
     if (grad && t.requires_grad()) return false;
@@ -289,6 +289,7 @@ std::shared_ptr<const RunPlan> make_run_plan(const Graph& g) {
   std::vector<int32_t> last_reader(n, -1);  // step reading the node's values last
   for (size_t i = 0; i < n; ++i) {
     const GraphNode& node = g.nodes[i];
+    if (node.kind == GraphNode::Kind::Capture) plan->captures.push_back(i);
     if (node.kind != GraphNode::Kind::Op) continue;
     const auto s = static_cast<int32_t>(plan->steps.size());
     step_of[i] = s;
@@ -351,7 +352,7 @@ std::shared_ptr<const RunPlan> make_run_plan(const Graph& g) {
 std::vector<Tensor> run_with_plan(const Graph& g, const RunPlan& plan,
                                   const std::vector<Tensor>& args) {
   check_args(g, args);
-  GraphRunner runner(g, plan, args, can_call_kernels(g, args));
+  GraphRunner runner(g, plan, args, can_call_kernels(g, plan, args));
   runner.run();
   return runner.results();
 }

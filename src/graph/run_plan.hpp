@@ -25,6 +25,7 @@ struct RunPlan {
   };
   std::vector<Step> steps;                  // the Op nodes, in node order
   std::vector<std::vector<size_t>> levels;  // step indices by depth (inter-op parallelism)
+  std::vector<size_t> captures;             // the Capture nodes
   bool has_effects = false;
   bool has_random = false;
 };

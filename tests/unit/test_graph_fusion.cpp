@@ -9,29 +9,17 @@
 #include "nabla/graph/passes.hpp"
 #include "nabla/nabla.hpp"
 #include "ops/fused_elementwise.hpp"
+#include "unit/graph_test_util.hpp"
 
 namespace nabla {
 namespace {
 
-using Body = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
-
-Graph trace(const Body& body, const std::vector<ValueSpec>& specs) {
-  Graph g = graph::trace(body, specs, "test");
-  g.verify();
-  return g;
-}
+using testing::trace;
 
 /// Fuses `g`, checks the result is well formed, and that it computes exactly what `g` computes.
 Graph fuse_and_compare(const Graph& g, const std::vector<Tensor>& args) {
   Graph fused = passes::fuse_elementwise(g);
-  fused.verify();
-  const std::vector<Tensor> want = g.run(args), got = fused.run(args);
-  EXPECT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
-    EXPECT_EQ(got[k].shape(), want[k].shape()) << "output " << k;
-    EXPECT_EQ(got[k].dtype(), want[k].dtype()) << "output " << k;
-    EXPECT_EQ(got[k].to_vector<double>(), want[k].to_vector<double>()) << "output " << k;
-  }
+  testing::expect_same_results(g, fused, args);
   return fused;
 }
 

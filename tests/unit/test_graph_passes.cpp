@@ -10,17 +10,13 @@
 #include "backend/attrs.hpp"
 #include "nabla/graph/passes.hpp"
 #include "nabla/nabla.hpp"
+#include "unit/graph_test_util.hpp"
 
 namespace nabla {
 namespace {
 
-using Body = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
-
-Graph trace(const Body& body, const std::vector<ValueSpec>& specs) {
-  Graph g = graph::trace(body, specs, "test");
-  g.verify();
-  return g;
-}
+using testing::expect_same_results;
+using testing::trace;
 
 size_t count(const Graph& g, GraphNode::Kind kind) {
   size_t n = 0;
@@ -35,22 +31,6 @@ std::vector<std::string> op_names(const Graph& g) {
     if (node.kind == GraphNode::Kind::Op) names.push_back(node.name);
   }
   return names;
-}
-
-/// Runs both graphs on `args` (re-seeding before each, so random ops draw alike) and expects
-/// identical results.
-void expect_same_results(const Graph& before, const Graph& after, const std::vector<Tensor>& args) {
-  after.verify();
-  random::seed(1234);
-  const std::vector<Tensor> expected = before.run(args);
-  random::seed(1234);
-  const std::vector<Tensor> got = after.run(args);
-  ASSERT_EQ(got.size(), expected.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    EXPECT_EQ(got[k].shape(), expected[k].shape()) << "output " << k;
-    EXPECT_EQ(got[k].dtype(), expected[k].dtype()) << "output " << k;
-    EXPECT_EQ(got[k].to_vector<double>(), expected[k].to_vector<double>()) << "output " << k;
-  }
 }
 
 const ValueSpec kVector3{Shape{3}, float32};
