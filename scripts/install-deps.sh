@@ -11,10 +11,12 @@ packages=(
   liblapacke-dev                          # LAPACK(E) for nabla::linalg (OpenBLAS's LAPACK)
   zlib1g-dev                              # gzip'd IDX files, deflated .npz members
   libcurl4-openssl-dev                    # dataset downloads (keras.datasets' get_file)
+  libhdf5-dev                             # HDF5 files: Keras .h5 and .weights.h5 (writing; nabla's own reader parses them)
   nlohmann-json3-dev                      # JSON (configs, later issues)
   libgtest-dev libgmock-dev               # the test suite
   libbenchmark-dev                        # bench/
   python3-numpy                           # golden files and NumPy interop tests (/usr/bin/python3)
+  python3-h5py                            # tests: files nabla writes must read in h5py
   graphviz                                # `dot`: Graph::save_svg and plot_model render graphs
   clang-format                            # make format / format-check
 )
