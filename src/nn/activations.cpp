@@ -58,6 +58,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 Tensor linear(const Tensor& x) { return x; }
 
 Tensor hard_sigmoid(const Tensor& x) { return clip(x + 3.0, 0.0, 6.0) / 6.0; }
+Tensor legacy_hard_sigmoid(const Tensor& x) { return clip(x * 0.2 + 0.5, 0.0, 1.0); }
 Tensor hard_silu(const Tensor& x) { return x * hard_sigmoid(x); }
 
 Tensor exponential(const Tensor& x) { return exp(x); }
@@ -86,6 +87,7 @@ const std::vector<std::pair<std::string, Activation>>& table() {
       {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
       {"linear", &linear},
       {"hard_sigmoid", &hard_sigmoid},
+      {"legacy_hard_sigmoid", &legacy_hard_sigmoid},
       {"hard_silu", &hard_silu},
       {"hard_swish", &hard_silu},
       {"exponential", &exponential},

@@ -102,6 +102,7 @@ void Layer::set_dtype(DType dtype) {
   for (const auto& sub : state_->sublayers) sub->set_dtype(dtype);
 }
 bool Layer::built() const { return state_->built; }
+const std::vector<Shape>& Layer::built_input_shapes() const { return state_->input_shapes; }
 
 void Layer::build(const Shape&) {}
 void Layer::build_multiple(const std::vector<Shape>& input_shapes) {
@@ -112,6 +113,7 @@ void Layer::build_multiple(const std::vector<Shape>& input_shapes) {
               "): expected one input, got ", input_shapes.size());
   build(input_shapes[0]);
 }
+
 Tensor Layer::call(const Tensor&, bool) {
   NABLA_CHECK(false, ValueError, name(), " (", class_name(),
               "): the layer defines no call(const Tensor&, bool)");
@@ -329,6 +331,24 @@ std::vector<Tensor> Layer::non_trainable_weights() const {
     for (const auto& sub : l.state_->sublayers) visit(*sub, parent && l.state_->trainable);
   };
   visit(*this, true);
+  return out;
+}
+
+std::vector<Tensor> Layer::own_weights() const {
+  std::vector<Tensor> out;
+  for (bool trainable : {true, false}) {
+    for (const auto& w : state_->weights)
+      if (w.trainable == trainable) out.push_back(w.value);
+  }
+  return out;
+}
+
+std::vector<std::string> Layer::own_weight_names() const {
+  std::vector<std::string> out;
+  for (bool trainable : {true, false}) {
+    for (const auto& w : state_->weights)
+      if (w.trainable == trainable) out.push_back(w.name);
+  }
   return out;
 }
 

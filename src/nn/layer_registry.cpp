@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "nabla/nn/layers/activation_layers.hpp"
 #include "nabla/nn/layers/bidirectional.hpp"
 #include "nabla/nn/layers/convolutional.hpp"
 #include "nabla/nn/layers/core.hpp"
@@ -43,6 +44,10 @@ Registry& registry() {
                            .factories = {
                                builtin<Dense>("Dense"),
                                builtin<Activation>("Activation"),
+                               builtin<ReLU>("ReLU"),
+                               builtin<LeakyReLU>("LeakyReLU"),
+                               builtin<ELU>("ELU"),
+                               builtin<Softmax>("Softmax"),
                                builtin<Dropout>("Dropout"),
                                builtin<Flatten>("Flatten"),
                                builtin<Embedding>("Embedding"),

@@ -36,6 +36,11 @@ Model::Model(std::vector<Tensor> inputs, std::vector<Tensor> outputs, std::strin
 }
 
 Tensor Model::call(const Tensor& x, bool training) {
+  if (stack_ != nullptr) {
+    Tensor h = x;
+    for (const auto& layer : stack_->layers) h = (*layer)(h, training);
+    return h;
+  }
   if (graph_ == nullptr) return Layer::call(x, training);  // a subclass must override call()
   NABLA_CHECK(graph_->outputs().size() == 1, ValueError, name(), ": the model has ",
               graph_->outputs().size(), " outputs; call it with a vector of inputs");
@@ -53,10 +58,11 @@ bool Model::multiple_inputs() const {
 
 std::shared_ptr<Layer> Model::clone() const {
   // Only a functional model is fully described by this class; a subclass is not (no slicing).
-  return graph_ != nullptr ? std::make_shared<Model>(*this) : nullptr;
+  return graph_ != nullptr || stack_ != nullptr ? std::make_shared<Model>(*this) : nullptr;
 }
 
 std::string Model::class_name() const {
+  if (stack_ != nullptr) return "Sequential";
   return graph_ != nullptr ? "Functional" : Layer::class_name();
 }
 
@@ -98,6 +104,10 @@ Model::Compiled& Model::built_compiled(std::string_view caller, size_t outputs) 
 }
 
 std::vector<std::string> Model::output_names() const {
+  if (stack_ != nullptr) {  // the last layer's name (Keras); empty while the stack is
+    if (stack_->layers.empty()) return {};
+    return {stack_->layers.back()->name()};
+  }
   if (graph_ == nullptr) return {};
   std::vector<std::string> names;
   std::map<std::string, int64_t> seen;
@@ -110,6 +120,12 @@ std::vector<std::string> Model::output_names() const {
     names.push_back(count == 0 ? base : base + "_" + std::to_string(count));
   }
   return names;
+}
+
+std::vector<Tensor> Model::inputs() const {
+  if (graph_ != nullptr) return graph_->inputs();
+  if (stack_ != nullptr && stack_->input.defined()) return {stack_->input};
+  return {};
 }
 
 size_t Model::input_count() const { return graph_ != nullptr ? graph_->inputs().size() : 1; }

@@ -64,6 +64,7 @@ std::string pad(const std::string& s, size_t width, bool right) {
 }  // namespace
 
 std::vector<Model::SummaryRow> Model::summary_rows() const {
+  if (stack_ != nullptr) return sequential_summary_rows();
   std::vector<SummaryRow> rows;
   if (graph_ != nullptr) {
     for (const auto& node : graph_->order()) {

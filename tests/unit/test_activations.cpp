@@ -56,6 +56,8 @@ const Reference kReferences[] = {
     {"linear", &act::linear, [](double x) { return x; }},
     {"hard_sigmoid", &act::hard_sigmoid,
      [](double x) { return std::min(std::max(x / 6 + 0.5, 0.0), 1.0); }},
+    {"legacy_hard_sigmoid", &act::legacy_hard_sigmoid,
+     [](double x) { return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0); }},
     {"hard_silu", &act::hard_silu,
      [](double x) { return x * std::min(std::max(x / 6 + 0.5, 0.0), 1.0); }},
     {"exponential", &act::exponential, [](double x) { return std::exp(x); }, false},

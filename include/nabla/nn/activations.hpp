@@ -43,6 +43,9 @@ using nabla::softmax;
 [[nodiscard]] Tensor linear(const Tensor& x);
 /// relu6(x + 3) / 6: 0 below -3, 1 above 3, x / 6 + 0.5 between.
 [[nodiscard]] Tensor hard_sigmoid(const Tensor& x);
+/// clip(0.2 x + 0.5, 0, 1): hard_sigmoid as Keras <= 2.x (and tf.keras 2.x) defined it. Files
+/// those versions wrote name it "hard_sigmoid"; loading them maps the name to this one.
+[[nodiscard]] Tensor legacy_hard_sigmoid(const Tensor& x);
 /// x * hard_sigmoid(x) (also named hard_swish).
 [[nodiscard]] Tensor hard_silu(const Tensor& x);
 /// exp(x).

@@ -103,6 +103,11 @@ class Layer {
   [[nodiscard]] std::vector<Tensor> weights() const;  // trainable first, like Keras
   [[nodiscard]] std::vector<Tensor> trainable_weights() const;
   [[nodiscard]] std::vector<Tensor> non_trainable_weights() const;
+  /// This layer's own weights, not its sub-layers': those created trainable first, each group in
+  /// creation order. These are the variables Keras saves under a layer's `vars` group.
+  [[nodiscard]] std::vector<Tensor> own_weights() const;
+  /// The names own_weights() were created with ("kernel", "moving_mean"), in the same order.
+  [[nodiscard]] std::vector<std::string> own_weight_names() const;
   /// Names of weights() ("dense/kernel", ...).
   [[nodiscard]] std::vector<std::string> weight_names() const;
   /// Copies of the weights' values; set_weights checks count and shapes and copies in place.
@@ -115,6 +120,9 @@ class Layer {
   [[nodiscard]] bool trainable() const;
   void set_trainable(bool trainable);
   [[nodiscard]] bool built() const;
+  /// The input shapes the layer was built for, batch dimension included (Keras's build_config);
+  /// empty until built.
+  [[nodiscard]] const std::vector<Shape>& built_input_shapes() const;
   /// The dtype of the weights build() creates (Keras's `dtype`, float32 by default). Set before
   /// the layer is built; it applies to the sub-layers tracked so far too. float64 layers are
   /// what the gradient checks use.

@@ -7,6 +7,7 @@
 // then compile(), fit(), evaluate(), predict(), summary() (their options: model_options.hpp).
 #pragma once
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -91,6 +92,21 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] std::string to_dot() const;
   void plot_model(const std::string& path) const;
 
+  /// Keras's model.save (docs/saving.md): "m.keras" writes Keras 3's archive (config.json,
+  /// metadata.json, model.weights.h5), "m.h5" the legacy HDF5 file tf.keras 2.x reads. The file
+  /// is replaced only once the new one is complete (temporary file, fsync, rename). A
+  /// subclassed model is saved with its class name and get_config(); load it back with
+  /// load_weights into a model built in C++ (or nn::load_model once its class is registered
+  /// with nn::register_layer). ValueError for another extension.
+  void save(const std::filesystem::path& path);
+  /// The weights only: "w.weights.h5" in Keras 3's layout, another ".h5" name in the legacy
+  /// (tf.keras) layout.
+  void save_weights(const std::filesystem::path& path);
+  /// Loads weights saved by save_weights, model.save (.keras, .h5) or Keras: every weight's
+  /// shape is checked first (a ValueError names the layer and both shapes), and nothing changes
+  /// unless all fit.
+  void load_weights(const std::filesystem::path& path);
+
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::vector<Tensor> call_multiple(const std::vector<Tensor>& xs,
                                                   bool training) override;
@@ -98,6 +114,11 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] std::shared_ptr<Layer> clone() const override;
   [[nodiscard]] std::string class_name() const override;
   [[nodiscard]] bool is_functional() const { return graph_ != nullptr; }
+  /// Keras's model.inputs: the symbolic inputs of a functional model, the input a Sequential
+  /// declared with nn::Input; empty otherwise.
+  [[nodiscard]] std::vector<Tensor> inputs() const;
+  /// True for a Sequential, or a Model value copied from one.
+  [[nodiscard]] bool is_sequential() const { return stack_ != nullptr; }
   [[nodiscard]] const std::shared_ptr<graph::Executor>& graph() const { return graph_; }
 
   // callbacks::TrainingTarget
@@ -121,6 +142,15 @@ class Model : public Layer, public callbacks::TrainingTarget {
     int64_t params = 0;
   };
   [[nodiscard]] virtual std::vector<SummaryRow> summary_rows() const;
+
+  /// A Sequential's layers and declared input. They live here, not in Sequential, so that a
+  /// Model value copied from a Sequential (nn::Model m = nn::load_model(...)) still is one.
+  struct Stack {
+    std::vector<std::shared_ptr<Layer>> layers;
+    Tensor input;  // the symbolic input nn::Input declared, if any
+  };
+  std::shared_ptr<Stack> stack_;  // set by Sequential's constructors
+  [[nodiscard]] std::vector<SummaryRow> sequential_summary_rows() const;  // sequential.cpp
 
   /// The compiled state; ValueError naming `caller` when compile() was not called.
   [[nodiscard]] Compiled& compiled(std::string_view caller) const;

@@ -17,20 +17,12 @@ class Sequential : public ClonableLayer<Sequential, Model> {
   explicit Sequential(const std::vector<LayerRef>& layers, std::string name = "");
   /// Appends a layer (or declares the input with nn::Input(shape) as the first entry).
   void add(const LayerRef& layer);
+  /// The symbolic input nn::Input declared (undefined when none was).
+  [[nodiscard]] const Tensor& input() const { return stack_->input; }
   /// The stacked layers, in order.
-  [[nodiscard]] const std::vector<std::shared_ptr<Layer>>& stack() const { return stack_; }
-
-  [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
-  [[nodiscard]] std::string class_name() const override { return "Sequential"; }
-  /// The last layer's name (Keras); empty while the stack is.
-  [[nodiscard]] std::vector<std::string> output_names() const override;
-
- protected:
-  [[nodiscard]] std::vector<SummaryRow> summary_rows() const override;
-
- private:
-  std::vector<std::shared_ptr<Layer>> stack_;
-  Tensor input_;  // the symbolic input declared by nn::Input, if any
+  [[nodiscard]] const std::vector<std::shared_ptr<Layer>>& stack() const { return stack_->layers; }
+  // call(), class_name() ("Sequential"), output_names() (the last layer's) and summary() are
+  // Model's, which runs the stack when there is one.
 };
 
 }  // namespace nabla::nn
