@@ -3,13 +3,16 @@
 #   make test      build (release, -Werror) and run the whole test suite
 #   make sanitize  ASan + UBSan build running the tests
 #   make bench     Google Benchmark programs; see bench/RESULTS.md
+#   make fuzz      libFuzzer on the file readers, FUZZ_SECONDS (600) each; see fuzz/README.md
+#   make fuzz-smoke  each fuzzer for a few seconds over its committed corpus (part of make test)
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 600
 NABLA_DATA ?= ../shared/data
 # Absolute, so that tests running in the build tree find the same folder (CI passes ../shared/data).
 override NABLA_DATA := $(abspath $(NABLA_DATA))
 export NABLA_DATA
 
-.PHONY: all deps build demo test sanitize bench format format-check clean
+.PHONY: all deps build demo test sanitize bench fuzz fuzz-smoke format format-check clean
 
 all: build
 
@@ -26,6 +29,13 @@ demo: build
 
 test: build
 	@ctest --preset release -j $(JOBS)
+	@JOBS=$(JOBS) fuzz/run.sh smoke 3
+
+fuzz: build
+	@JOBS=$(JOBS) fuzz/run.sh fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke: build
+	@JOBS=$(JOBS) fuzz/run.sh smoke 3
 
 sanitize: deps
 	@cmake --preset asan >/dev/null

@@ -19,6 +19,7 @@ packages=(
   python3-h5py                            # tests: files nabla writes must read in h5py
   graphviz                                # `dot`: Graph::save_svg and plot_model render graphs
   clang-format                            # make format / format-check
+  clang-14 libclang-rt-14-dev             # make fuzz / fuzz-smoke: libFuzzer, ASan, UBSan (fuzz/)
 )
 
 missing=()

@@ -3,13 +3,16 @@
 #include "io/file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <filesystem>
 
 #include "nabla/util/error.hpp"
 
@@ -56,11 +59,32 @@ void FileSource::read(void* dst, size_t n) {
 
 namespace {
 std::atomic<uint64_t> temporary_counter{0};
+
+/// Removes the temporaries of `target` that killed writers left ("." NAME ".tmp" PID "_" N with
+/// a PID no process has): a save interrupted by a crash leaves its target intact, and the next
+/// save of the same file cleans up after it. Live writers' temporaries are kept.
+void remove_stale_temporaries(const std::filesystem::path& directory,
+                              const std::filesystem::path& target) {
+  const std::string prefix = "." + target.filename().string() + ".tmp";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const size_t underscore = name.find('_', prefix.size());
+    if (underscore == std::string::npos) continue;
+    pid_t pid = 0;
+    const char* begin = name.data() + prefix.size();
+    const auto [end, ec] = std::from_chars(begin, name.data() + underscore, pid);
+    if (ec != std::errc() || end != name.data() + underscore || pid <= 0) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), error);
+  }
+}
 }  // namespace
 
 AtomicWriter::AtomicWriter(const std::filesystem::path& target) : target_(target) {
   const std::filesystem::path directory =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  remove_stale_temporaries(directory, target);
   // O_EXCL with a fresh name (pid + counter): never clobbers another writer's temporary.
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
     temporary_ =

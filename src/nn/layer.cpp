@@ -13,6 +13,7 @@
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nn/layer_state.hpp"
+#include "nn/weight_budget.hpp"
 #include "ops/copy_into.hpp"
 #include "ops/dispatch.hpp"
 
@@ -280,6 +281,7 @@ Tensor Layer::add_weight(const std::string& weight_name, const Shape& shape,
     NABLA_CHECK(w.name != weight_name, ValueError, name(), ": weight '", weight_name,
                 "' added twice");
   }
+  WeightBudget::charge(shape, name(), weight_name);  // before allocating (weight_budget.hpp)
   Tensor value = (*initializer.get())(shape, s.dtype);
   if (trainable) value.requires_grad_();
   s.weights.push_back({weight_name, value, trainable, regularizer.get()});

@@ -122,6 +122,10 @@ std::vector<std::string> Model::output_names() const {
   return names;
 }
 
+std::shared_ptr<optim::Optimizer> Model::optimizer() const {
+  return compiled_ != nullptr ? compiled_->optimizer : nullptr;
+}
+
 std::vector<Tensor> Model::inputs() const {
   if (graph_ != nullptr) return graph_->inputs();
   if (stack_ != nullptr && stack_->input.defined()) return {stack_->input};

@@ -107,9 +107,11 @@ History Model::run_fit(BatchSource& train, BatchSource* validation, const FitOpt
     cb->set_params({.epochs = options.epochs, .steps = train.steps(), .verbose = options.verbose});
   }
   stop_training_ = false;
+  resume_epoch_.reset();
   callbacks::Logs logs;
   for (const auto& cb : cbs) cb->on_train_begin(logs);
-  for (int64_t epoch = options.initial_epoch; epoch < options.epochs && !stop_training_; ++epoch) {
+  const int64_t first_epoch = resume_epoch_.value_or(options.initial_epoch);
+  for (int64_t epoch = first_epoch; epoch < options.epochs && !stop_training_; ++epoch) {
     if (compiled_->built()) compiled_->reset_metrics();
     for (const auto& cb : cbs) cb->on_epoch_begin(epoch, {});
     train.begin_epoch();

@@ -26,4 +26,8 @@ void Adagrad::update(size_t slot, const Tensor& weight, const Tensor& grad, doub
   w.sub_(grad * lr / sqrt(accumulator + options_.epsilon));
 }
 
+std::vector<Optimizer::StateGroup> Adagrad::state_groups() {
+  return {{.lists = {&accumulator_}, .initial = options_.initial_accumulator_value}};
+}
+
 }  // namespace nabla::optim

@@ -82,4 +82,12 @@ void Adam::update(size_t slot, const Tensor& weight, const Tensor& grad, double 
   w.sub_(m * alpha / (sqrt(second_moment) + o.epsilon));
 }
 
+std::vector<Optimizer::StateGroup> Adam::state_groups() {
+  // Keras: add_optimizer_variables(vars, ["momentum", "velocity"]) interleaves m and v per
+  // weight; the amsgrad maxima follow as their own list.
+  std::vector<StateGroup> groups{{.lists = {&m_, &v_}}};
+  if (options_.amsgrad) groups.push_back({.lists = {&v_max_}});
+  return groups;
+}
+
 }  // namespace nabla::optim

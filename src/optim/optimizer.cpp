@@ -9,10 +9,12 @@
 #include <utility>
 
 #include "nabla/autograd/grad_mode.hpp"
+#include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/optim/optimizers.hpp"
 #include "optim/option_checks.hpp"
+#include "optim/slot_state.hpp"
 
 namespace nabla::optim {
 
@@ -157,6 +159,55 @@ void Optimizer::step(const std::vector<Tensor>& weights) {
 double Optimizer::learning_rate() const { return learning_rate_.at(iterations_); }
 
 void Optimizer::set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
+
+std::vector<Tensor> Optimizer::variables(const std::vector<Tensor>& weights) {
+  std::vector<Tensor> out{full(Shape{}, iterations_, int64)};
+  if (!learning_rate_.is_schedule()) out.push_back(full(Shape{}, learning_rate(), float64));
+  for (const StateGroup& group : state_groups()) {
+    for (size_t slot = 0; slot < weights.size(); ++slot) {
+      for (std::vector<Tensor>* list : group.lists) {
+        const Tensor& state = detail::slot_state(*list, slot, weights[slot], group.initial);
+        out.push_back(state.clone());
+      }
+    }
+  }
+  return out;
+}
+
+void Optimizer::load_variables(const std::vector<Tensor>& values,
+                               const std::vector<Tensor>& weights) {
+  const std::string who = name() + ".load_variables";
+  const std::vector<StateGroup> groups = state_groups();
+  size_t expected = learning_rate_.is_schedule() ? 1 : 2;
+  for (const StateGroup& group : groups) expected += group.lists.size() * weights.size();
+  NABLA_CHECK(values.size() == expected, ValueError, who, ": expected ", expected,
+              " variables for ", weights.size(), " weights, got ", values.size());
+  NABLA_CHECK(values[0].numel() == 1, ValueError, who, ": the step count must be a scalar, got ",
+              values[0].shape());
+  size_t k = learning_rate_.is_schedule() ? 1 : 2;
+  for (const StateGroup& group : groups) {
+    for (size_t slot = 0; slot < weights.size(); ++slot) {
+      for (size_t l = 0; l < group.lists.size(); ++l, ++k) {
+        NABLA_CHECK(values[k].shape() == weights[slot].shape(), ValueError, who, ": variable ", k,
+                    " (state of weight ", slot, ") has shape ", values[k].shape(),
+                    ", the weight has shape ", weights[slot].shape());
+      }
+    }
+  }
+  // Everything fits: apply.
+  iterations_ = values[0].astype(int64).item<int64_t>();
+  if (!learning_rate_.is_schedule()) learning_rate_ = values[1].astype(float64).item<double>();
+  k = learning_rate_.is_schedule() ? 1 : 2;
+  for (const StateGroup& group : groups) {
+    for (std::vector<Tensor>* list : group.lists) list->assign(weights.size(), Tensor());
+    for (size_t slot = 0; slot < weights.size(); ++slot) {
+      for (std::vector<Tensor>* list : group.lists)
+        (*list)[slot] = values[k++].astype(weights[slot].dtype()).contiguous().clone();
+    }
+  }
+  slots_.clear();
+  for (const Tensor& w : weights) slots_.push_back(w.impl_ptr());
+}
 
 namespace {
 

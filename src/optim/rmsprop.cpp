@@ -41,4 +41,12 @@ void RMSprop::update(size_t slot, const Tensor& weight, const Tensor& grad, doub
   }
 }
 
+std::vector<Optimizer::StateGroup> RMSprop::state_groups() {
+  // Keras: velocities, then momentums (momentum > 0), then average gradients (centered).
+  std::vector<StateGroup> groups{{.lists = {&mean_square_}}};
+  if (options_.momentum > 0.0) groups.push_back({.lists = {&momentum_}});
+  if (options_.centered) groups.push_back({.lists = {&mean_grad_}});
+  return groups;
+}
+
 }  // namespace nabla::optim

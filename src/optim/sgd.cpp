@@ -59,4 +59,10 @@ void SGD::update(size_t slot, const Tensor& weight, const Tensor& grad, double l
   }
 }
 
+std::vector<Optimizer::StateGroup> SGD::state_groups() {
+  // Keras creates momentums only with momentum != 0.
+  if (options_.momentum == 0.0) return {};
+  return {{.lists = {&velocity_}}};
+}
+
 }  // namespace nabla::optim

@@ -1,10 +1,12 @@
 // The standard callbacks driven through scripted epochs against a fake model that records what
 // they do (stop requests, weights restored, learning rates): EarlyStopping, ReduceLROnPlateau,
-// LearningRateScheduler, TerminateOnNaN, LambdaCallback and CSVLogger, with Keras 3's rules.
+// LearningRateScheduler, TerminateOnNaN, LambdaCallback, CSVLogger, ModelCheckpoint and
+// BackupAndRestore, with Keras 3's rules.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <nabla/nabla.hpp>
@@ -43,8 +45,24 @@ class FakeModel : public TrainingTarget {
     lr_sets.push_back(learning_rate);
   }
 
+  void save(const std::filesystem::path& path) override {
+    saved.push_back(path.string());
+    std::ofstream(path) << weight;
+  }
+  void save_weights(const std::filesystem::path& path) override {
+    weights_saved.push_back(path.string());
+    std::ofstream(path) << weight;
+  }
+  void load_weights(const std::filesystem::path& path) override {
+    std::ifstream(path) >> weight;
+    loaded.push_back(path.string());
+  }
+  void resume_at_epoch(int64_t epoch) override { resume_epoch = epoch; }
+
   double weight = 0.0;
   double lr = 1.0;
+  std::vector<std::string> saved, weights_saved, loaded;
+  int64_t resume_epoch = -1;
   std::vector<double> restored;  // every set_weights, by value
   std::vector<double> lr_sets;
 
@@ -502,6 +520,95 @@ TEST(CSVLogger, UnwritablePathFailsAtTrainBeginNamingTheFile) {
   nabla::testing::expect_io_error([&] { logger.on_train_begin({}); }, file, "CSVLogger");
   EXPECT_THROW(CSVLogger(""), ValueError);
   EXPECT_THROW(CSVLogger("x.csv", ""), ValueError);
+}
+
+// ---- ModelCheckpoint ---------------------------------------------------------------------------
+
+TEST(ModelCheckpoint, FormatsEpochAndLogsLikePython) {
+  const Logs logs = {{"val_loss", 0.123456}, {"accuracy", 0.9}};
+  EXPECT_EQ(format_checkpoint_path("ckpt-{epoch}.keras", 0, logs), "ckpt-1.keras");
+  EXPECT_EQ(format_checkpoint_path("w-{epoch:03d}-{val_loss:.2f}.weights.h5", 4, logs),
+            "w-005-0.12.weights.h5");
+  EXPECT_EQ(format_checkpoint_path("{{literal}}-{accuracy:.1e}.h5", 0, logs),
+            "{literal}-9.0e-01.h5");
+  EXPECT_THROW((void)format_checkpoint_path("{missing}.keras", 0, logs), ValueError);
+  EXPECT_THROW((void)format_checkpoint_path("{epoch:x}.keras", 0, logs), ValueError);
+  EXPECT_THROW((void)format_checkpoint_path("{epoch.keras", 0, logs), ValueError);
+  EXPECT_THROW(ModelCheckpoint({.filepath = "m.pt"}), ValueError);
+  EXPECT_THROW(ModelCheckpoint({.filepath = "m.keras", .save_weights_only = true}), ValueError);
+  EXPECT_THROW(ModelCheckpoint({.filepath = "m.keras", .mode = "sideways"}), ValueError);
+}
+
+TEST(ModelCheckpoint, SavesEveryEpochOrOnlyImprovements) {
+  nabla::testing::TempDir dir;
+  FakeModel model;
+  ModelCheckpoint every({.filepath = (dir / "every-{epoch}.keras").string()});
+  run(every, model, series("val_loss", {0.5, 0.7, 0.4}));
+  EXPECT_EQ(model.saved.size(), 3u);
+  EXPECT_EQ(model.saved.back(), (dir / "every-3.keras").string());
+
+  FakeModel best_model;
+  ModelCheckpoint best({.filepath = (dir / "best.keras").string(),
+                        .save_best_only = true,
+                        .monitor = "val_accuracy"});  // the spelling; mode auto: max
+  run(best, best_model, series("val_accuracy", {0.5, 0.4, 0.8, 0.8, 0.6}));
+  EXPECT_EQ(best_model.saved.size(), 2u);  // epochs 1 and 3
+  EXPECT_EQ(*best.best(), 0.8);
+  std::ifstream in(dir / "best.keras");
+  double saved_weight = 0;
+  in >> saved_weight;
+  EXPECT_EQ(saved_weight, 102.0);  // the file holds epoch 3's model (index 2)
+
+  FakeModel weights_model;
+  ModelCheckpoint weights({.filepath = (dir / "sub" / "w-{epoch}.weights.h5").string(),
+                           .save_best_only = true,
+                           .monitor = "loss",
+                           .save_weights_only = true,
+                           .initial_value_threshold = 0.3});
+  run(weights, weights_model, series("loss", {0.5, 0.2, 0.25}));
+  ASSERT_EQ(weights_model.weights_saved.size(), 1u);  // only 0.2 beats the threshold
+  EXPECT_EQ(weights_model.weights_saved[0], (dir / "sub" / "w-2.weights.h5").string());
+  EXPECT_TRUE(weights_model.saved.empty());
+
+  FakeModel missing;
+  ModelCheckpoint watch({.filepath = (dir / "x.keras").string(), .save_best_only = true});
+  Capture err(std::cerr);
+  run(watch, missing, series("loss", {0.5, 0.4}));
+  EXPECT_TRUE(missing.saved.empty());
+  EXPECT_NE(err.text().find("val_loss"), std::string::npos);
+}
+
+// ---- BackupAndRestore ---------------------------------------------------------------------------
+
+TEST(BackupAndRestore, RestoresTheLastCompletedEpochAndCleansUp) {
+  nabla::testing::TempDir dir;
+  const std::string backup = (dir / "backup").string();
+  FakeModel first;
+  BackupAndRestore callback({.backup_dir = backup});
+  callback.set_model(&first);
+  callback.on_train_begin({});
+  EXPECT_EQ(callback.resumed_at(), -1);
+  for (int64_t epoch = 0; epoch < 3; ++epoch) {  // then "killed": no on_train_end
+    first.weight = 100.0 + static_cast<double>(epoch);
+    callback.on_epoch_end(epoch, {});
+  }
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(backup)) {
+    ++files;
+    EXPECT_EQ(entry.path().filename(), "epoch_2.weights.h5");
+  }
+  EXPECT_EQ(files, 1u);  // older backups are removed once a newer one is complete
+
+  FakeModel second;
+  BackupAndRestore again({.backup_dir = backup});
+  again.set_model(&second);
+  again.on_train_begin({});
+  EXPECT_EQ(again.resumed_at(), 3);
+  EXPECT_EQ(second.resume_epoch, 3);
+  EXPECT_EQ(second.weight, 102.0);
+  again.on_train_end({});
+  EXPECT_TRUE(std::filesystem::is_empty(backup));  // delete_checkpoint
+  EXPECT_THROW(BackupAndRestore({.backup_dir = ""}), ValueError);
 }
 
 }  // namespace

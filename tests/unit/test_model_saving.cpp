@@ -10,6 +10,7 @@
 
 #include "file_test_util.hpp"
 #include "io/file.hpp"
+#include "io/hdf5.hpp"
 #include "io/zip.hpp"
 #include "numpy_interop.hpp"
 
@@ -315,6 +316,54 @@ TEST(ModelSaving, UnknownLayerClassesAreListedInOneError) {
     EXPECT_NE(message.find("FancyAttention, Wrapper9"), std::string::npos) << message;
     EXPECT_NE(message.find("register_layer"), std::string::npos) << message;
     EXPECT_NE(message.find("u.keras"), std::string::npos) << message;
+  }
+}
+
+// Found by fuzz/fuzz_keras_config: a few bytes of config describing a 32 GB Dense made
+// load_model allocate it (std::bad_alloc, or an out-of-memory abort under ASan), and config
+// members the reader did not check escaped as nlohmann::json exceptions.
+TEST(ModelSaving, ConfigsTheFileCannotBackRaiseIOErrorBeforeAllocating) {
+  TempDir dir;
+  const auto expect_io_error = [&](const std::string& config, const std::string& needle) {
+    write_archive(dir / "c.keras", config);
+    try {
+      (void)nn::load_model(dir / "c.keras");
+      ADD_FAILURE() << "no error for " << config;
+    } catch (const IOError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("c.keras"), std::string::npos) << e.what();
+    }
+  };
+  const std::string input =
+      R"({"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "in"}})";
+  expect_io_error(
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [)" + input +
+          R"(, {"class_name": "Dense", "config": {"name": "d", "units": 2000000000}}]}})",
+      "more weights than the 0 bytes of model.weights.h5");
+  // A __keras_tensor__ without its "config", and an input dtype object whose "config" is a number.
+  expect_io_error(R"({"class_name": "Functional", "config": {"name": "f", "layers": [)" + input +
+                      R"(, {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 1},
+                      "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__"}]}]}],
+                      "input_layers": [["in", 0, 0]], "output_layers": [["d", 0, 0]]}})",
+                  "malformed model config");
+  expect_io_error(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+                      {"class_name": "InputLayer", "config": {"batch_shape": [null, 4],
+                      "dtype": {"config": 5}}}]}})",
+                  "malformed model config");
+
+  // The legacy .h5 path: the budget is the whole file's size.
+  io::h5::Writer h5;
+  h5.root().set_attribute("model_config", R"({"class_name": "Sequential", "config": {"layers": [)" +
+                                              input + R"(, {"class_name": "Dense", "config":
+                                              {"name": "d", "units": 2000000000}}]}})");
+  const std::vector<unsigned char> bytes = h5.finish();
+  testing::write_bytes(dir / "big.h5", std::string(bytes.begin(), bytes.end()));
+  try {
+    (void)nn::load_model(dir / "big.h5");
+    ADD_FAILURE() << "no error";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("bytes of the file can hold"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -98,14 +98,14 @@ class Model : public Layer, public callbacks::TrainingTarget {
   /// subclassed model is saved with its class name and get_config(); load it back with
   /// load_weights into a model built in C++ (or nn::load_model once its class is registered
   /// with nn::register_layer). ValueError for another extension.
-  void save(const std::filesystem::path& path);
+  void save(const std::filesystem::path& path) override;
   /// The weights only: "w.weights.h5" in Keras 3's layout, another ".h5" name in the legacy
   /// (tf.keras) layout.
-  void save_weights(const std::filesystem::path& path);
+  void save_weights(const std::filesystem::path& path) override;
   /// Loads weights saved by save_weights, model.save (.keras, .h5) or Keras: every weight's
   /// shape is checked first (a ValueError names the layer and both shapes), and nothing changes
   /// unless all fit.
-  void load_weights(const std::filesystem::path& path);
+  void load_weights(const std::filesystem::path& path) override;
 
   [[nodiscard]] Tensor call(const Tensor& x, bool training) override;
   [[nodiscard]] std::vector<Tensor> call_multiple(const std::vector<Tensor>& xs,
@@ -114,6 +114,8 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] std::shared_ptr<Layer> clone() const override;
   [[nodiscard]] std::string class_name() const override;
   [[nodiscard]] bool is_functional() const { return graph_ != nullptr; }
+  /// Keras's model.optimizer: the optimizer compile() was given; null before compile().
+  [[nodiscard]] std::shared_ptr<optim::Optimizer> optimizer() const;
   /// Keras's model.inputs: the symbolic inputs of a functional model, the input a Sequential
   /// declared with nn::Input; empty otherwise.
   [[nodiscard]] std::vector<Tensor> inputs() const;
@@ -128,6 +130,7 @@ class Model : public Layer, public callbacks::TrainingTarget {
   void set_weights(const std::vector<Tensor>& weights) override { Layer::set_weights(weights); }
   [[nodiscard]] double learning_rate() const override;
   void set_learning_rate(double learning_rate) override;
+  void resume_at_epoch(int64_t epoch) override { resume_epoch_ = epoch; }
 
   /// What compile() records and the traced steps (internal: src/nn/model_compiled.hpp).
   struct Compiled;
@@ -185,6 +188,7 @@ class Model : public Layer, public callbacks::TrainingTarget {
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<graph::Executor> graph_;
   bool stop_training_ = false;
+  std::optional<int64_t> resume_epoch_;  // set by BackupAndRestore in on_train_begin
 };
 
 }  // namespace nabla::nn

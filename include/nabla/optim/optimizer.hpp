@@ -47,10 +47,29 @@ class Optimizer {
   [[nodiscard]] int64_t iterations() const { return iterations_; }
   [[nodiscard]] virtual std::string name() const = 0;
 
+  /// Keras's optimizer.variables, what checkpoints save: the step count (int64 scalar), the
+  /// learning rate (a float64 scalar, exact where Keras keeps float32; absent when a schedule
+  /// drives it from the step count), then
+  /// the per-weight state in Keras's order (Adam: m and v of each weight in turn, then each
+  /// v_max with amsgrad; RMSprop: every mean square, then momentums, then mean gradients).
+  /// `weights` are the weights this optimizer updates; state not created yet (a weight that
+  /// never had a gradient) is its initial value. Copies: changing them changes nothing.
+  [[nodiscard]] std::vector<Tensor> variables(const std::vector<Tensor>& weights);
+  /// Restores what variables() gave for the same `weights` (the optimizer then applies to
+  /// exactly these weights). ValueError when the count or a shape differs; nothing changes then.
+  void load_variables(const std::vector<Tensor>& values, const std::vector<Tensor>& weights);
+
  protected:
   /// Updates `weight` in place from `grad` (already clipped) with learning rate `lr`; `slot` is
   /// this weight's position, for per-weight state. Called under NoGradGuard.
   virtual void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) = 0;
+  /// The per-weight state, for variables(): groups in Keras's order; the lists of one group are
+  /// interleaved per weight ({&m_, &v_}: m0, v0, m1, v1, ...); `initial` fills missing state.
+  struct StateGroup {
+    std::vector<std::vector<Tensor>*> lists;
+    double initial = 0.0;
+  };
+  [[nodiscard]] virtual std::vector<StateGroup> state_groups() { return {}; }
 
  private:
   /// Sizes, shapes, dtypes, devices, and that the weights are those of the first step.

@@ -19,6 +19,7 @@ class SGD : public Optimizer {
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   SGDOptions options_;
@@ -41,6 +42,7 @@ class Adam : public Optimizer {
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  [[nodiscard]] std::vector<StateGroup> state_groups() override;
   AdamOptions options_;
 
  private:
@@ -78,6 +80,7 @@ class RMSprop : public Optimizer {
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   RMSpropOptions options_;
@@ -97,6 +100,7 @@ class Adagrad : public Optimizer {
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   AdagradOptions options_;

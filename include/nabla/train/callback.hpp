@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,14 @@ class TrainingTarget {
   /// The optimizer's learning rate (ReduceLROnPlateau, LearningRateScheduler).
   [[nodiscard]] virtual double learning_rate() const = 0;
   virtual void set_learning_rate(double learning_rate) = 0;
+  /// Files (ModelCheckpoint, BackupAndRestore): the whole model (".keras", ".h5") or its
+  /// weights (".weights.h5"); both carry the optimizer's state and the random state.
+  virtual void save(const std::filesystem::path& path) = 0;
+  virtual void save_weights(const std::filesystem::path& path) = 0;
+  virtual void load_weights(const std::filesystem::path& path) = 0;
+  /// Called in on_train_begin (BackupAndRestore): fit() continues with epoch `epoch` (0-based)
+  /// instead of its initial_epoch.
+  virtual void resume_at_epoch(int64_t epoch) = 0;
 };
 
 /// What fit() (or evaluate(), predict()) tells callbacks before it starts (Keras's params).

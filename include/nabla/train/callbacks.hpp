@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -110,6 +111,73 @@ class CSVLogger : public Callback {
 class TerminateOnNaN : public Callback {
  public:
   void on_train_batch_end(int64_t batch, const Logs& logs) override;
+};
+
+/// ModelCheckpoint's options, in the order the designated initializers must follow.
+struct ModelCheckpointOptions {
+  /// Where to save: "ckpt-{epoch}.keras", "w-{epoch:02d}-{val_loss:.3f}.weights.h5". {epoch} is
+  /// 1-based (Keras); other names are keys of the epoch's logs, with an optional printf-style
+  /// format (d for epoch; f, e or g for logs). Missing folders are created.
+  std::string filepath;
+  /// Save only when `monitor` improves (the file then always holds the best model so far).
+  bool save_best_only = false;
+  std::string monitor = "val_loss";
+  /// Only the weights (a ".weights.h5" or ".h5" filepath), not the whole model (".keras",
+  /// ".h5"). Both carry the optimizer state and the random state.
+  bool save_weights_only = false;
+  std::string mode = "auto";  // "min", "max" or "auto" (see EarlyStoppingOptions)
+  int verbose = 0;
+  /// With save_best_only, the value the first save must beat.
+  std::optional<double> initial_value_threshold = std::nullopt;
+};
+/// Saves the model (or its weights) at the end of every epoch, or of every epoch that improves
+/// `monitor` (Keras's ModelCheckpoint with save_freq="epoch"). Each save replaces its file only
+/// once the new one is complete. A monitor missing from the logs is a warning on std::cerr
+/// (once), and nothing is saved then; a name in filepath missing from the logs is a ValueError.
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(ModelCheckpointOptions options);
+  void on_train_begin(const Logs& logs) override;
+  void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  /// The best monitored value so far (save_best_only); nullopt before the first.
+  [[nodiscard]] std::optional<double> best() const { return best_; }
+  /// The file the last save wrote; empty before the first save.
+  [[nodiscard]] const std::filesystem::path& last_saved() const { return last_saved_; }
+
+ private:
+  ModelCheckpointOptions options_;
+  bool maximize_ = false;
+  std::optional<double> best_;
+  std::filesystem::path last_saved_;
+  bool warned_ = false;
+};
+
+/// The file name ModelCheckpoint makes of `filepath` for `epoch` (0-based) and `logs`.
+[[nodiscard]] std::string format_checkpoint_path(const std::string& filepath, int64_t epoch,
+                                                 const Logs& logs);
+
+struct BackupAndRestoreOptions {
+  std::string backup_dir;         // a folder for this training run only
+  bool delete_checkpoint = true;  // remove the backup once fit() completes
+};
+/// Survives interruptions (Keras's BackupAndRestore): after each epoch it saves the weights,
+/// the optimizer's state and the random state to backup_dir; when fit() starts and a backup is
+/// there, it restores them and fit() continues after the saved epoch, so an interrupted run
+/// ends with exactly the weights of an uninterrupted one (deterministic kernels assumed). Each
+/// backup is written beside the previous one and replaces it only once complete: a process
+/// killed at any moment leaves a loadable backup.
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(BackupAndRestoreOptions options);
+  void on_train_begin(const Logs& logs) override;
+  void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  void on_train_end(const Logs& logs) override;
+  /// The epoch (0-based) training resumed at; -1 when it started afresh.
+  [[nodiscard]] int64_t resumed_at() const { return resumed_at_; }
+
+ private:
+  BackupAndRestoreOptions options_;
+  int64_t resumed_at_ = -1;
 };
 
 /// Callbacks from functions, for one-off hooks.

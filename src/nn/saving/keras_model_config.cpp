@@ -528,8 +528,10 @@ json serialize_model(const Model& model) {
   return s;
 }
 
-std::shared_ptr<Model> deserialize_model(const json& serialized, KerasVersion version,
-                                         std::string_view who) {
+namespace {
+
+std::shared_ptr<Model> deserialize(const json& serialized, KerasVersion version,
+                                   std::string_view who) {
   std::set<std::string> unknown;
   collect_unknown(serialized, unknown, who);
   if (!unknown.empty()) {
@@ -557,6 +559,19 @@ std::shared_ptr<Model> deserialize_model(const json& serialized, KerasVersion ve
     (void)(*model)(graph::input(Shape(std::move(dims))));
   }
   return model;
+}
+
+}  // namespace
+
+std::shared_ptr<Model> deserialize_model(const json& serialized, KerasVersion version,
+                                         std::string_view who) {
+  // The readers above check the members they depend on; a json::exception from one they do not
+  // (an at() on a missing key, value() on a non-object) still means a malformed config.
+  try {
+    return deserialize(serialized, version, who);
+  } catch (const nlohmann::json::exception& e) {
+    malformed(who, e.what());
+  }
 }
 
 }  // namespace nabla::nn::saving

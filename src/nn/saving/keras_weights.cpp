@@ -1,18 +1,29 @@
 // Weights in Keras 3's HDF5 layout and in the legacy one (keras_weights.hpp).
 #include "nn/saving/keras_weights.hpp"
 
+#include <bit>
 #include <functional>
+#include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/nn/sequential.hpp"
+#include "nabla/ops/creation.hpp"
+#include "nabla/optim/optimizer.hpp"
+#include "nabla/util/random_state.hpp"
 #include "nn/saving/keras_model_config.hpp"
 #include "ops/copy_into.hpp"
 
 namespace nabla::nn::saving {
 
 using json = nlohmann::json;
+
+namespace {
+constexpr const char* kNablaGroup = "nabla";
+constexpr const char* kRandomState = "random_state";  // [seed, counter] of nabla::random
+}  // namespace
 
 std::string keras_snake_case(std::string_view class_name) {
   std::string name;
@@ -231,6 +242,19 @@ void set_string_list_attribute(io::h5::GroupWriter g, const std::string& name,
 void save_weights_keras3(const Model& model, const json& serialized, io::h5::GroupWriter root) {
   std::vector<std::unique_ptr<json>> keep;
   save_keras3(&model, &serialized, root, model.name(), keep);
+  if (const auto optimizer = model.optimizer()) {
+    io::h5::GroupWriter vars = root.create_group("optimizer").create_group("vars");
+    vars.set_attribute("name", keras_snake_case(optimizer->name()));
+    const std::vector<Tensor> values = optimizer->variables(model.trainable_weights());
+    for (size_t i = 0; i < values.size(); ++i) vars.write_dataset(std::to_string(i), values[i]);
+  }
+  // nabla's own: the random generator's state, so that training resumed from this file draws
+  // the numbers it would have drawn (Keras ignores groups it does not know).
+  const random::GeneratorState state = random::get_state();
+  root.create_group(kNablaGroup)
+      .write_dataset(kRandomState,
+                     from_vector(std::vector<int64_t>{std::bit_cast<int64_t>(state.seed),
+                                                      std::bit_cast<int64_t>(state.counter)}));
 }
 
 void load_weights_keras3(const Model& model, const json& serialized, const io::h5::Group& root,
@@ -238,7 +262,35 @@ void load_weights_keras3(const Model& model, const json& serialized, const io::h
   std::vector<Assignment> assignments;
   std::vector<std::unique_ptr<json>> keep;
   load_keras3(&model, &serialized, root, who, assignments, keep);
+  // The optimizer's state, when the model has an optimizer and the file one of the same kind.
+  std::vector<Tensor> optimizer_values;
+  const auto optimizer = model.optimizer();
+  if (optimizer != nullptr && root.has_group("optimizer/vars")) {
+    const io::h5::Group vars = root.group("optimizer/vars");
+    const size_t count = vars.datasets().size();
+    for (size_t i = 0; i < count; ++i)
+      optimizer_values.push_back(vars.dataset(std::to_string(i)).read());
+  }
+  std::optional<random::GeneratorState> random_state;
+  const std::string rng_path = std::string(kNablaGroup) + "/" + kRandomState;
+  if (root.has_dataset(rng_path)) {
+    const Tensor state = root.dataset(rng_path).read();
+    NABLA_CHECK(state.dtype() == int64 && state.shape() == Shape{2}, IOError, who, ": ", rng_path,
+                " must hold two int64 values, got ", dtype_name(state.dtype()), " ", state.shape());
+    const auto values = state.to_vector<int64_t>();
+    random_state = random::GeneratorState{std::bit_cast<uint64_t>(values[0]),
+                                          std::bit_cast<uint64_t>(values[1])};
+  }
   assign_all(assignments);
+  if (!optimizer_values.empty()) {
+    try {
+      optimizer->load_variables(optimizer_values, model.trainable_weights());
+    } catch (const ValueError& e) {
+      // Keras skips an optimizer state that does not fit (another optimizer) with a warning.
+      std::cerr << who << ": warning: the optimizer state was not loaded: " << e.what() << "\n";
+    }
+  }
+  if (random_state) random::set_state(*random_state);
 }
 
 void save_weights_legacy(const Model& model, io::h5::GroupWriter group) {

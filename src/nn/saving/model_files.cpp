@@ -10,6 +10,7 @@
 #include "nabla/nn/saving.hpp"
 #include "nn/saving/keras_model_config.hpp"
 #include "nn/saving/keras_weights.hpp"
+#include "nn/weight_budget.hpp"
 
 namespace nabla::nn {
 
@@ -163,7 +164,10 @@ Model load_model(const std::filesystem::path& path) {
   std::shared_ptr<Model> model;
   if (ends_with(path, ".keras")) {
     KerasArchive archive = read_archive(path, w);
-    model = saving::deserialize_model(archive.config, archive.version, w);
+    {
+      const WeightBudget budget(archive.weights.size(), w, kWeightsMember);
+      model = saving::deserialize_model(archive.config, archive.version, w);
+    }
     try {
       saving::load_weights_keras3(*model, archive.config, archive.weights_file().root(), w);
     } catch (const IOError& e) {
@@ -172,13 +176,19 @@ Model load_model(const std::filesystem::path& path) {
   } else if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
     try {
       const io::h5::File file = io::h5::File::open(path);
+      std::error_code ec;  // the file was just read: this fails only in a race (then refuse)
+      const uint64_t size = std::filesystem::file_size(path, ec);
+      const uint64_t file_size = ec ? 0 : size;
       const io::h5::Group root = file.root();
       NABLA_CHECK(root.has_attribute("model_config"), ValueError, w,
                   ": the file holds weights only (no model_config); build the model in C++ and "
                   "call load_weights");
       const json config = parse_json(root.attribute("model_config").as_string(), "model_config", w);
       const KerasVersion version = KerasVersion::parse(string_attribute(root, "keras_version"));
-      model = saving::deserialize_model(config, version, w);
+      {
+        const WeightBudget budget(file_size, w, "the file");
+        model = saving::deserialize_model(config, version, w);
+      }
       saving::load_weights_legacy(
           *model, root.has_group("model_weights") ? root.group("model_weights") : root, w);
     } catch (const IOError& e) {
