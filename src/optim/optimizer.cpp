@@ -178,14 +178,18 @@ void Optimizer::load_variables(const std::vector<Tensor>& values,
                                const std::vector<Tensor>& weights) {
   const std::string who = name() + ".load_variables";
   const std::vector<StateGroup> groups = state_groups();
-  size_t expected = learning_rate_.is_schedule() ? 1 : 2;
+  const size_t base = learning_rate_.is_schedule() ? 1 : 2;
+  size_t expected = base;
   for (const StateGroup& group : groups) expected += group.lists.size() * weights.size();
-  NABLA_CHECK(values.size() == expected, ValueError, who, ": expected ", expected,
+  // An optimizer saved before its first step (Keras: not built) has only the base variables.
+  const bool unbuilt = values.size() == base && expected > base;
+  NABLA_CHECK(values.size() == expected || unbuilt, ValueError, who, ": expected ", expected,
               " variables for ", weights.size(), " weights, got ", values.size());
   NABLA_CHECK(values[0].numel() == 1, ValueError, who, ": the step count must be a scalar, got ",
               values[0].shape());
-  size_t k = learning_rate_.is_schedule() ? 1 : 2;
+  size_t k = base;
   for (const StateGroup& group : groups) {
+    if (unbuilt) break;
     for (size_t slot = 0; slot < weights.size(); ++slot) {
       for (size_t l = 0; l < group.lists.size(); ++l, ++k) {
         NABLA_CHECK(values[k].shape() == weights[slot].shape(), ValueError, who, ": variable ", k,
@@ -197,9 +201,10 @@ void Optimizer::load_variables(const std::vector<Tensor>& values,
   // Everything fits: apply.
   iterations_ = values[0].astype(int64).item<int64_t>();
   if (!learning_rate_.is_schedule()) learning_rate_ = values[1].astype(float64).item<double>();
-  k = learning_rate_.is_schedule() ? 1 : 2;
+  k = base;
   for (const StateGroup& group : groups) {
     for (std::vector<Tensor>* list : group.lists) list->assign(weights.size(), Tensor());
+    if (unbuilt) continue;  // created at the first step, as for a new optimizer
     for (size_t slot = 0; slot < weights.size(); ++slot) {
       for (std::vector<Tensor>* list : group.lists)
         (*list)[slot] = values[k++].astype(weights[slot].dtype()).contiguous().clone();

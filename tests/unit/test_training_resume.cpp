@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <nabla/nabla.hpp>
 #include <random>
 #include <stdexcept>
@@ -188,60 +189,88 @@ pid_t start_save_loop(const fs::path& path) {
   return -1;
 }
 
+/// Kills the save loop on `path` `rounds` times at random moments; after each kill, `check`
+/// loads the file. Returns how many kills landed while a new file was being written (a
+/// temporary beside it).
+template <class Check>
+int kill_saves(const fs::path& path, int rounds, std::mt19937& rng, int max_sleep_us,
+               const Check& check) {
+  int interrupted = 0;
+  for (int round = 0; round < rounds; ++round) {
+    const pid_t pid = start_save_loop(path);
+    if (pid <= 0) {
+      ADD_FAILURE() << "could not start " << NABLA_SAVE_LOOP;
+      return interrupted;
+    }
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(rng() % static_cast<unsigned>(max_sleep_us)));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status)) << "the save loop exited by itself";
+    for (const auto& entry : fs::directory_iterator(path.parent_path()))
+      interrupted += entry.path().filename().string().starts_with("." + path.filename().string());
+    check();
+  }
+  return interrupted;
+}
+
+/// Every value of every tensor equal: one complete save, not a mix of two.
+void expect_one_save(const std::vector<Tensor>& tensors, const std::string& what) {
+  const float value = tensors.at(0).to_vector<float>().at(0);
+  EXPECT_GE(value, 1.0f) << what;
+  for (const Tensor& t : tensors) {
+    const auto values = t.to_vector<float>();
+    EXPECT_TRUE(std::all_of(values.begin(), values.end(), [&](float v) { return v == value; }))
+        << what;
+  }
+}
+
 TEST(TrainingResume, KillingASaveAtAnyMomentLeavesALoadableFile) {
   TempDir dir;
   std::mt19937 rng(2026);
-  int kills = 0;
-  int interrupted = 0;  // kills that landed while a new file was being written
+  // Model files in every format: whatever the moment, the file loads whole.
+  int model_kills = 0;
+  int model_interrupted = 0;
   for (const char* name : {"m.keras", "m.h5", "w.weights.h5"}) {
     const fs::path path = dir / name;
-    for (int round = 0; round < 12; ++round) {
-      const pid_t pid = start_save_loop(path);
-      ASSERT_GT(pid, 0) << "could not start " << NABLA_SAVE_LOOP;
-      // A save takes a few milliseconds (about 1 MB, fsync'd): kill anywhere in it.
-      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
-      kill(pid, SIGKILL);
-      int status = 0;
-      waitpid(pid, &status, 0);
-      ASSERT_TRUE(WIFSIGNALED(status)) << "the save loop exited by itself";
-      ++kills;
-      for (const auto& entry : fs::directory_iterator(dir.path()))
-        interrupted += entry.path().filename().string().starts_with("." + std::string(name));
+    model_interrupted += kill_saves(path, 12, rng, 20000, [&] {
       nn::Model model = nn::Sequential({nn::Input({256}), nn::Dense(512), nn::Dense(256)});
       if (std::string(name) == "w.weights.h5") {
         model.load_weights(path);
       } else {
         model = nn::load_model(path);
       }
-      // Every weight holds the same save number: one complete save, not a mix of two.
-      const auto weights = model.get_weights();
-      const float value = weights[0].to_vector<float>()[0];
-      for (const Tensor& w : weights) {
-        const auto values = w.to_vector<float>();
-        EXPECT_TRUE(std::all_of(values.begin(), values.end(), [&](float v) { return v == value; }))
-            << name;
-      }
-      EXPECT_GE(value, 1.0f) << name;
-    }
+      expect_one_save(model.get_weights(), name);
+    });
+    model_kills += 12;
   }
-  EXPECT_EQ(kills, 36);
-  // Most kills land mid-save (saving is all the loop does): the test exercised torn writes.
-  EXPECT_GE(interrupted, 1);
+  // A 32 MB file, whose writes take most of the loop: kills land mid-write, and the file is
+  // still the previous complete save. Saves of every kind share this writer (temporary file,
+  // fsync, rename).
+  const fs::path big = dir / "big.npy";
+  int torn = 0;
+  int big_kills = 0;
+  while (big_kills < 40 && torn < 3) {  // about half the kills land mid-write
+    torn += kill_saves(big, 1, rng, 200000, [&] { expect_one_save({load_npy(big)}, "big.npy"); });
+    ++big_kills;
+  }
+  EXPECT_GE(torn, 1) << "no kill landed during a write in " << big_kills << " tries";
+  std::cout << model_kills << " kills during model saves (" << model_interrupted << " mid-write), "
+            << big_kills << " during 32 MB saves (" << torn << " mid-write)\n";
+
   // The next save of a file removes what killed writers left beside it.
   nn::Model model = nn::Sequential({nn::Input({2}), nn::Dense(1)});
-  for (const char* name : {"m.keras", "m.h5", "w.weights.h5"}) {
-    if (std::string(name) == "w.weights.h5") {
-      model.save_weights(dir / name);
-    } else {
-      model.save(dir / name);
-    }
-  }
+  model.save(dir / "m.keras");
+  model.save(dir / "m.h5");
+  model.save_weights(dir / "w.weights.h5");
+  save_npy(dir / "big.npy", zeros({1}));
   size_t files = 0;
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     ++files;
     EXPECT_FALSE(entry.path().filename().string().starts_with(".")) << entry.path();
   }
-  EXPECT_EQ(files, 3u);
+  EXPECT_EQ(files, 4u);
 }
 
 }  // namespace

@@ -129,4 +129,12 @@ class LossRef {
   std::shared_ptr<Loss> ptr_;
 };
 
+/// Keras's losses.serialize: {"module": "keras.losses", "class_name", "config",
+/// "registered_name": null} for the built-in losses; a custom loss is written as its name().
+[[nodiscard]] nlohmann::json serialize(const Loss& loss);
+/// Keras's losses.deserialize: a name ("mse", "sparse_categorical_crossentropy"), Keras 3's
+/// {"class_name": "function", "config": "<name>"}, or a serialize() result with its options
+/// (from_logits, label_smoothing, axis, delta). ValueError for anything else.
+[[nodiscard]] LossRef deserialize(const nlohmann::json& config);
+
 }  // namespace nabla::nn::losses

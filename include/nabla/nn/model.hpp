@@ -114,6 +114,14 @@ class Model : public Layer, public callbacks::TrainingTarget {
   [[nodiscard]] std::shared_ptr<Layer> clone() const override;
   [[nodiscard]] std::string class_name() const override;
   [[nodiscard]] bool is_functional() const { return graph_ != nullptr; }
+  /// Keras's get_compile_config(): compile()'s arguments as Keras writes them in a .keras
+  /// file's compile_config (optimizer, loss, loss_weights, metrics, run_eagerly, jit_compile);
+  /// null before compile().
+  [[nodiscard]] nlohmann::json get_compile_config() const;
+  /// Keras's compile_from_config(): compile() with the arguments such a config describes, from
+  /// nabla or Keras. ValueError for what nabla cannot rebuild (an unknown optimizer, loss or
+  /// metric; a loss given as Python code).
+  void compile_from_config(const nlohmann::json& config);
   /// Keras's model.optimizer: the optimizer compile() was given; null before compile().
   [[nodiscard]] std::shared_ptr<optim::Optimizer> optimizer() const;
   /// Keras's model.inputs: the symbolic inputs of a functional model, the input a Sequential

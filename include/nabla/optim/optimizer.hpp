@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,10 @@ class Optimizer {
   void set_learning_rate(double learning_rate);
   [[nodiscard]] int64_t iterations() const { return iterations_; }
   [[nodiscard]] virtual std::string name() const = 0;
+  /// Keras's optimizer config: {"name", "learning_rate", "clipnorm", ...} plus each optimizer's
+  /// own options. A schedule is written as the learning rate it gives now (nabla does not
+  /// serialize schedules).
+  [[nodiscard]] virtual nlohmann::json get_config() const;
 
   /// Keras's optimizer.variables, what checkpoints save: the step count (int64 scalar), the
   /// learning rate (a float64 scalar, exact where Keras keeps float32; absent when a schedule
@@ -56,7 +61,9 @@ class Optimizer {
   /// never had a gradient) is its initial value. Copies: changing them changes nothing.
   [[nodiscard]] std::vector<Tensor> variables(const std::vector<Tensor>& weights);
   /// Restores what variables() gave for the same `weights` (the optimizer then applies to
-  /// exactly these weights). ValueError when the count or a shape differs; nothing changes then.
+  /// exactly these weights). Only the step count and learning rate (an optimizer Keras saved
+  /// before its first step) leave the per-weight state to be created at the next step.
+  /// ValueError when the count or a shape differs; nothing changes then.
   void load_variables(const std::vector<Tensor>& values, const std::vector<Tensor>& weights);
 
  protected:
@@ -88,6 +95,7 @@ class OptimizerRef {
   template <class T>
   requires std::derived_from<T, Optimizer> OptimizerRef(T optimizer)  // NOLINT: implicit
       : ptr_(std::make_shared<T>(std::move(optimizer))) {}
+  explicit OptimizerRef(std::shared_ptr<Optimizer> optimizer) : ptr_(std::move(optimizer)) {}
   OptimizerRef(const char* name);         // NOLINT: implicit, like Keras's strings
   OptimizerRef(const std::string& name);  // NOLINT
   OptimizerRef() = default;
@@ -97,5 +105,12 @@ class OptimizerRef {
  private:
   std::shared_ptr<Optimizer> ptr_;
 };
+
+/// Keras's optimizers.serialize: {"module": "keras.optimizers", "class_name", "config",
+/// "registered_name": null}.
+[[nodiscard]] nlohmann::json serialize(const Optimizer& optimizer);
+/// Keras's optimizers.deserialize: a name ("adam") or a serialize() result, for SGD, Adam, AdamW,
+/// RMSprop and Adagrad. ValueError for another class or a bad option.
+[[nodiscard]] std::shared_ptr<Optimizer> deserialize(const nlohmann::json& config);
 
 }  // namespace nabla::optim

@@ -16,6 +16,7 @@ class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions options = {});
   [[nodiscard]] std::string name() const override { return "SGD"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
@@ -39,6 +40,7 @@ class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions options = {});
   [[nodiscard]] std::string name() const override { return "Adam"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
@@ -63,6 +65,7 @@ class AdamW : public Adam {
  public:
   explicit AdamW(AdamWOptions options = {});
   [[nodiscard]] std::string name() const override { return "AdamW"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
 };
 
 struct RMSpropOptions {
@@ -77,6 +80,7 @@ class RMSprop : public Optimizer {
  public:
   explicit RMSprop(RMSpropOptions options = {});
   [[nodiscard]] std::string name() const override { return "RMSprop"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
@@ -97,6 +101,7 @@ class Adagrad : public Optimizer {
  public:
   explicit Adagrad(AdagradOptions options = {});
   [[nodiscard]] std::string name() const override { return "Adagrad"; }
+  [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
   void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;

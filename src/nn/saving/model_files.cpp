@@ -3,6 +3,7 @@
 // legacy .h5 file (model_config attribute, model_weights group).
 #include <chrono>
 #include <ctime>
+#include <iostream>
 
 #include "io/file.hpp"
 #include "io/hdf5.hpp"
@@ -157,6 +158,21 @@ void write_bytes_atomically(const std::filesystem::path& path,
   out.commit();
 }
 
+/// Keras's load_model(compile=True): compile as the file's compile_config says, so that the
+/// optimizer state loads too. What nabla cannot rebuild (a loss given as Python code) leaves
+/// the model uncompiled, with a warning, as Keras does.
+void compile_as_saved(Model& model, const json& config, std::string_view who_) {
+  const auto it = config.find("compile_config");
+  if (it == config.end() || !it->is_object()) return;
+  try {
+    model.compile_from_config(*it);
+  } catch (const Error& e) {
+    std::cerr << who_ << ": warning: the model is not compiled: " << e.what() << "\n";
+  } catch (const json::exception& e) {
+    std::cerr << who_ << ": warning: the model is not compiled: " << e.what() << "\n";
+  }
+}
+
 }  // namespace
 
 Model load_model(const std::filesystem::path& path) {
@@ -168,6 +184,7 @@ Model load_model(const std::filesystem::path& path) {
       const WeightBudget budget(archive.weights.size(), w, kWeightsMember);
       model = saving::deserialize_model(archive.config, archive.version, w);
     }
+    compile_as_saved(*model, archive.config, w);
     try {
       saving::load_weights_keras3(*model, archive.config, archive.weights_file().root(), w);
     } catch (const IOError& e) {
@@ -205,9 +222,11 @@ Model load_model(const std::filesystem::path& path) {
 
 void Model::save(const std::filesystem::path& path) {
   const std::string w = who("save", path);
-  const json config = saving::serialize_model(*this);
+  json config = saving::serialize_model(*this);
   try {
     if (ends_with(path, ".keras")) {
+      if (const json compile_config = get_compile_config(); !compile_config.is_null())
+        config["compile_config"] = compile_config;
       io::h5::Writer h5;
       saving::save_weights_keras3(*this, config, h5.root());
       const std::vector<unsigned char> weights = h5.finish();
