@@ -288,6 +288,77 @@ TEST(ModelSaving, OptimizersAndLossesRoundTripThroughKerasConfigs) {
                ValueError);
 }
 
+/// A subclassed model (weights only: its call() is C++).
+struct TwoLayers : nn::Model {
+  nn::Dense hidden = track(nn::Dense(5, {.activation = "relu"}));
+  nn::Dense out = track(nn::Dense(2));
+  Tensor call(const Tensor& x, bool training) override {
+    return out(hidden(x, training), training);
+  }
+};
+
+TEST(ModelSaving, SubclassedModelsRoundTripTheirWeights) {
+  TempDir dir;
+  TwoLayers model;
+  const Tensor x = inputs({4, 3});
+  const auto before = predict(model, x);
+  for (const char* name : {"s.weights.h5", "s.keras"}) {
+    if (std::string(name) == "s.keras") {
+      model.save(dir / name);  // class name, get_config() and weights
+    } else {
+      model.save_weights(dir / name);
+    }
+    TwoLayers fresh;
+    (void)fresh(x);  // builds its weights
+    fresh.load_weights(dir / name);
+    EXPECT_EQ(predict(fresh, x), before) << name;
+  }
+  // load_model cannot give back a subclass's call(): it says how to load it instead.
+  try {
+    (void)nn::load_model(dir / "s.keras");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("load_weights"), std::string::npos) << e.what();
+  }
+}
+
+/// A custom layer with its own config key, registered by name.
+class Shift : public nn::ClonableLayer<Shift> {
+ public:
+  explicit Shift(double by) : ClonableLayer<Shift>("shift"), by_(by) {}
+  Tensor call(const Tensor& x, bool) override { return x + by_; }
+  std::string class_name() const override { return "SavingTestShift"; }
+  nlohmann::json get_config() const override {
+    nlohmann::json config = Layer::get_config();
+    config["by"] = by_;
+    return config;
+  }
+  static Shift from_config(const nlohmann::json& config) {
+    Shift layer(config.at("by").get<double>());
+    nn::apply_base_config(layer, config);
+    return layer;
+  }
+
+ private:
+  double by_;
+};
+
+TEST(ModelSaving, RegisteredCustomLayersLoadByName) {
+  TempDir dir;
+  Tensor in = nn::Input({3});
+  nn::Model model(in, nn::Dense(2)(Shift(1.5)(in)));
+  model.save(dir / "custom.keras");
+  static const bool registered = [] {
+    nn::register_layer<Shift>("SavingTestShift");
+    return true;
+  }();
+  (void)registered;
+  nn::Model loaded = nn::load_model(dir / "custom.keras");
+  const Tensor x = inputs({4, 3});
+  EXPECT_EQ(predict(loaded, x), predict(model, x));
+  EXPECT_EQ(loaded.layers()[0]->get_config()["by"], 1.5);
+}
+
 TEST(ModelSaving, WeightsFilesRoundTripIntoAFreshModel) {
   TempDir dir;
   nn::Model model = mlp();

@@ -100,7 +100,15 @@ std::vector<Child> keras3_children(const Layer& layer, const json* serialized) {
   } else if (subs.size() == 1 && class_name == "TimeDistributed") {
     children.push_back({{"layer"}, subs[0].get(), nullptr});
   } else {
-    for (const auto& sub : subs) children.push_back({{sub->name()}, sub.get(), nullptr});
+    // Keras keys these by Python attribute name, which C++ cannot know; the class-based keys of
+    // a container, in tracking order, are stable across instances of one C++ class.
+    std::map<std::string, int> used;
+    for (const auto& sub : subs) {
+      std::string key = keras_snake_case(sub->class_name());
+      const int count = used[key]++;
+      if (count > 0) key += "_" + std::to_string(count);
+      children.push_back({{key}, sub.get(), nullptr});
+    }
   }
   return children;
 }
@@ -178,7 +186,7 @@ void load_keras3(const Layer* layer, const json* serialized, const io::h5::Group
     if (!group.has_group(path)) {
       NABLA_CHECK(child.layer == nullptr || child.layer->weights().empty(), IOError, who,
                   ": the file has no weights for layer ", layer_label(child.layer),
-                  " (expected at ", group.path(), "/", path, ")");
+                  " (expected at ", group.path() == "/" ? "" : group.path(), "/", path, ")");
       continue;
     }
     load_keras3(child.layer, nested_config(child, keep), group.group(path), who, out, keep);

@@ -6,9 +6,10 @@
 // key is the snake_case class name, numbered in layer order ("dense", "dense_1"; Keras avoids
 // layer names, which vary between runs). Sub-layers of other layers sit below their parent under
 // the attribute name Keras gives them: "cell" (recurrent layers), "forward_layer" and
-// "backward_layer" (Bidirectional), "layer" (wrappers). Other sub-layers (custom layers and
-// subclassed models) use the sub-layer's name: Keras uses the Python attribute name there, which
-// C++ cannot know, so such files round-trip in nabla but not into a Keras subclass.
+// "backward_layer" (Bidirectional), "layer" (wrappers). Other sub-layers (of custom layers and
+// subclassed models) get class-based keys in tracking order, like a container's: Keras uses the
+// Python attribute name there, which C++ cannot know, so such files round-trip between
+// instances of one C++ class but do not load into a Keras subclass.
 //
 // Legacy (.h5 files of tf.keras 2.x and Keras 3's save_format="h5"): a group per layer with a
 // `weight_names` attribute listing its weights' dataset paths in layer.weights order; the

@@ -158,6 +158,18 @@ void write_bytes_atomically(const std::filesystem::path& path,
   out.commit();
 }
 
+/// A Model value cannot carry a subclass's call(): such files load through load_weights.
+void check_loadable_class(const json& config, std::string_view who_) {
+  const std::string class_name =
+      config.is_object() && config.contains("class_name") && config.at("class_name").is_string()
+          ? config.at("class_name").get<std::string>()
+          : std::string();
+  NABLA_CHECK(class_name.empty() || class_name == "Sequential" || class_name == "Functional" ||
+                  class_name == "Model",
+              ValueError, who_, ": the file holds a subclassed model ('", class_name,
+              "'); build it in C++ and call load_weights on it");
+}
+
 /// Keras's load_model(compile=True): compile as the file's compile_config says, so that the
 /// optimizer state loads too. What nabla cannot rebuild (a loss given as Python code) leaves
 /// the model uncompiled, with a warning, as Keras does.
@@ -180,6 +192,7 @@ Model load_model(const std::filesystem::path& path) {
   std::shared_ptr<Model> model;
   if (ends_with(path, ".keras")) {
     KerasArchive archive = read_archive(path, w);
+    check_loadable_class(archive.config, w);
     {
       const WeightBudget budget(archive.weights.size(), w, kWeightsMember);
       model = saving::deserialize_model(archive.config, archive.version, w);
@@ -202,6 +215,7 @@ Model load_model(const std::filesystem::path& path) {
                   "call load_weights");
       const json config = parse_json(root.attribute("model_config").as_string(), "model_config", w);
       const KerasVersion version = KerasVersion::parse(string_attribute(root, "keras_version"));
+      check_loadable_class(config, w);
       {
         const WeightBudget budget(file_size, w, "the file");
         model = saving::deserialize_model(config, version, w);
