@@ -6,6 +6,7 @@
 #include <nabla/nn/layers/core.hpp>
 #include <nabla/nn/saving.hpp>
 #include <nabla/nn/sequential.hpp>
+#include <nabla/ops/creation.hpp>
 #include <string>
 
 #include "fuzz_common.hpp"
@@ -37,6 +38,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   namespace nn = nabla::nn;
   nn::Model model = nn::Sequential({nn::Input({4}), nn::Dense(3, {.activation = "relu"}),
                                     nn::Dense(2, {.activation = "softmax"})});
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  (void)model.train_on_batch(nabla::ones({2, 4}), nabla::zeros({2}, nabla::int64));  // Adam state
   const std::filesystem::path path = nabla::fuzz::input_path(".keras");
   model.save(path);
   const nabla::io::File file(path);

@@ -157,6 +157,13 @@ void model_seeds() {
   nn::Dense shared(2, {.activation = "tanh"});
   Tensor sum = nn::Add()(std::vector<Tensor>{shared(a), shared(b)})[0];
   nn::Model functional({a, b}, {nn::Dense(1)(sum)}, "functional");
+  // Compiled and trained a step: the files then hold compile_config and optimizer state too.
+  sequential.compile(
+      {.optimizer = "adam", .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  (void)sequential.train_on_batch(nabla::ones({2, 4}), nabla::zeros({2}, nabla::int64));
+  functional.compile({.optimizer = nabla::optim::SGD({.momentum = 0.9}), .loss = "mse"});
+  (void)functional.train_on_batch(std::vector<Tensor>{nabla::ones({2, 3}), nabla::ones({2, 3})},
+                                  nabla::zeros({2, 1}));
   for (auto& [name, model] : {std::pair<std::string, nn::Model*>{"sequential", &sequential},
                               std::pair<std::string, nn::Model*>{"functional", &functional}}) {
     const fs::path keras = seed("keras", name + ".keras");

@@ -112,13 +112,19 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& values, bool traini
   for (size_t i = 0; i < inputs_.size(); ++i) {
     const Shape& want = inputs_[i].shape();
     const Shape& got = values[i].shape();
+    // Dimensions declared unknown (-1: Keras's None) take any extent.
+    const std::vector<int64_t>& declared = producer(inputs_[i])->declared_dims;
+    auto unknown = [&](int64_t d) {
+      return static_cast<size_t>(d) < declared.size() && declared[static_cast<size_t>(d)] < 0;
+    };
     bool ok = got.rank() == want.rank();
-    for (int64_t d = 1; ok && d < want.rank(); ++d) ok = got[d] == want[d];
+    for (int64_t d = 1; ok && d < want.rank(); ++d) ok = got[d] == want[d] || unknown(d);
     NABLA_CHECK(
         ok, ShapeError, "Model: input '", producer(inputs_[i])->name, "' expects shape [None",
         [&] {
           std::string s;
-          for (int64_t d = 1; d < want.rank(); ++d) s += ", " + std::to_string(want[d]);
+          for (int64_t d = 1; d < want.rank(); ++d)
+            s += ", " + (unknown(d) ? std::string("None") : std::to_string(want[d]));
           return s;
         }(),
         "], got ", got);

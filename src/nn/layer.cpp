@@ -420,9 +420,21 @@ nlohmann::json Layer::get_config() const {
 
 Tensor Input(const Shape& shape, DType dtype, std::string name) {
   std::vector<int64_t> dims{1};  // the batch dimension (None)
-  dims.insert(dims.end(), shape.begin(), shape.end());
+  bool unknown = false;
+  for (const int64_t d : shape) {
+    NABLA_CHECK(d >= -1, ValueError,
+                "Input: dimensions must be >= 0, or -1 for unknown (None); got ", shape);
+    unknown = unknown || d == -1;
+    dims.push_back(d == -1 ? 1 : d);
+  }
   if (name.empty()) name = unique_name("input_layer");
-  return graph::input(Shape(std::move(dims)), dtype, std::move(name));
+  Tensor in = graph::input(Shape(std::move(dims)), dtype, std::move(name));
+  if (unknown) {
+    std::vector<int64_t> declared{-1};
+    declared.insert(declared.end(), shape.begin(), shape.end());
+    graph::producer(in)->declared_dims = std::move(declared);
+  }
+  return in;
 }
 
 Tensor Input(const Shape& shape, const InputOptions& options) {

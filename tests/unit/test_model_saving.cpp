@@ -359,6 +359,46 @@ TEST(ModelSaving, RegisteredCustomLayersLoadByName) {
   EXPECT_EQ(loaded.layers()[0]->get_config()["by"], 1.5);
 }
 
+TEST(ModelSaving, UnknownSequenceLengthsStayNone) {
+  TempDir dir;
+  // Input({-1, 3}): Keras's Input(shape=(None, 3)).
+  nn::Model model = nn::Sequential(
+      {nn::Input({-1, 3}), nn::GRU(4, {.return_sequences = true}), nn::LSTM(2), nn::Dense(1)});
+  Tensor in = nn::Input({-1}, int32, "tokens");
+  nn::Model text(in, nn::Dense(1)(nn::GRU(3)(nn::Embedding(10, 4)(in))));
+  EXPECT_THROW((void)nn::Input({-2}), ValueError);
+  for (const char* name : {"seq.keras", "seq.h5"}) {
+    model.save(dir / name);
+    nn::Model loaded = nn::load_model(dir / name);
+    for (int64_t steps : {1, 5, 9}) {
+      const Tensor x = inputs({2, steps, 3});
+      EXPECT_EQ(predict(loaded, x), predict(model, x)) << name << " " << steps;
+    }
+    EXPECT_EQ(loaded.inputs()[0].shape(), (Shape{1, 1, 3}));
+  }
+  text.save(dir / "text.keras");
+  nn::Model loaded = nn::load_model(dir / "text.keras");
+  const Tensor tokens = random::randint(0, 10, {3, 7}).astype(int32);
+  EXPECT_EQ(predict(loaded, tokens), predict(text, tokens));
+  // The configs say None where the length is unknown, as Keras writes them.
+  testing::TempDir unzip;
+  for (const auto& [file, path] :
+       {std::pair{"seq.keras", "/config/layers/0/config/batch_shape"},
+        std::pair{"text.keras", "/config/layers/0/config/batch_shape"}}) {
+    const io::File archive(dir / file);
+    const io::ZipReader zip(archive);
+    for (const auto& entry : zip.entries()) {
+      if (entry.name != "config.json") continue;
+      auto source = zip.open(entry);
+      std::string text_json(static_cast<size_t>(source->remaining()), '\0');
+      source->read(text_json.data(), text_json.size());
+      const auto config = nlohmann::json::parse(text_json);
+      const auto shape = config.at(nlohmann::json::json_pointer(path));
+      EXPECT_TRUE(shape[0].is_null() && shape[1].is_null()) << file << ": " << shape.dump();
+    }
+  }
+}
+
 TEST(ModelSaving, WeightsFilesRoundTripIntoAFreshModel) {
   TempDir dir;
   nn::Model model = mlp();

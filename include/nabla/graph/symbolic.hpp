@@ -32,6 +32,9 @@ struct Node {
   CallFn call;                  // Kind::Call
   std::shared_ptr<void> owner;  // keeps the called object alive (Kind::Call)
   std::string name;             // Input / Call: the layer's name, for summaries and errors
+  /// Input: the shape as declared, -1 where a dimension is unknown (Keras's None; the symbolic
+  /// shape holds 1 there). Empty when every dimension is known.
+  std::vector<int64_t> declared_dims;
   size_t num_outputs = 1;
   std::vector<std::pair<Shape, DType>> output_specs;  // set by make_outputs
 };

@@ -180,6 +180,9 @@ class ClonableLayer : public Base {
 };
 
 /// Keras's Input(shape): a symbolic tensor of shape [None, ...shape] for the Functional API.
+/// -1 declares an unknown dimension (Keras's None, e.g. a sequence length: Input({-1, 16})):
+/// layers are built as if it were 1 (no weight depends on it), any extent is accepted when the
+/// model is called, and saved configs write None.
 [[nodiscard]] Tensor Input(const Shape& shape, DType dtype = float32, std::string name = "");
 
 /// Input's keyword arguments: `nn::Input({40}, {.dtype = int64})` (token ids for an Embedding).

@@ -109,8 +109,8 @@ void collect_unknown(const json& serialized, std::set<std::string>& unknown, std
   }
 }
 
-/// A Keras shape list ([null, 28, 28, 1]) without its batch dimension; None becomes 1 (Note
-/// [Config dialects]).
+/// A Keras shape list ([null, 28, 28, 1]) without its batch dimension; None becomes -1,
+/// nn::Input's unknown dimension (Note [Config dialects]).
 Shape shape_without_batch(const json& batch_shape, std::string_view who) {
   if (!batch_shape.is_array() || batch_shape.empty())
     malformed(who, "an input shape must be a non-empty list, got " + batch_shape.dump());
@@ -118,7 +118,7 @@ Shape shape_without_batch(const json& batch_shape, std::string_view who) {
   for (size_t i = 1; i < batch_shape.size(); ++i) {
     const json& d = batch_shape[i];
     if (d.is_null()) {
-      dims.push_back(1);
+      dims.push_back(-1);  // nn::Input's unknown dimension
     } else if (d.is_number_integer() && d.get<int64_t>() >= 0 && d.get<int64_t>() < (1LL << 40)) {
       dims.push_back(d.get<int64_t>());
     } else {
@@ -217,6 +217,7 @@ std::shared_ptr<Model> sequential_from_config(const json& serialized, KerasVersi
     Shape shape = shape_without_batch(build->at("input_shape"), who);
     std::vector<int64_t> dims{1};
     dims.insert(dims.end(), shape.begin(), shape.end());
+    for (int64_t& d : dims) d = d < 0 ? 1 : d;
     (void)(*model)(graph::input(Shape(std::move(dims))));
   }
   return model;
@@ -380,11 +381,19 @@ json batch_shape_json(const Shape& shape_with_batch) {
   return dims;
 }
 
-json input_layer_json(const Shape& shape_with_batch, DType dtype, const std::string& name) {
+/// An input node's batch_shape: None for the batch and for the dimensions declared unknown.
+json input_batch_shape_json(const graph::Node& node, const Shape& shape) {
+  if (node.declared_dims.empty()) return batch_shape_json(shape);
+  json dims = json::array();
+  for (const int64_t d : node.declared_dims) dims.push_back(d < 0 ? json(nullptr) : json(d));
+  return dims;
+}
+
+json input_layer_json(const json& batch_shape, DType dtype, const std::string& name) {
   return {{"module", "keras.layers"},
           {"class_name", "InputLayer"},
           {"config",
-           {{"batch_shape", batch_shape_json(shape_with_batch)},
+           {{"batch_shape", batch_shape},
             {"dtype", std::string(dtype_name(dtype))},
             {"sparse", false},
             {"name", name}}},
@@ -412,11 +421,13 @@ json serialize_sequential(const Model& model) {
   std::vector<Shape> first_shapes;
   if (const auto inputs = model.inputs(); !inputs.empty()) {
     first_shapes = {inputs[0].shape()};
-    layers.push_back(
-        input_layer_json(inputs[0].shape(), inputs[0].dtype(), graph::producer(inputs[0])->name));
+    const graph::Node& node = *graph::producer(inputs[0]);
+    layers.push_back(input_layer_json(input_batch_shape_json(node, inputs[0].shape()),
+                                      inputs[0].dtype(), node.name));
   } else if (!stack.empty() && stack.front()->built_input_shapes().size() == 1) {
     first_shapes = stack.front()->built_input_shapes();
-    layers.push_back(input_layer_json(first_shapes[0], float32, model.name() + "_input"));
+    layers.push_back(
+        input_layer_json(batch_shape_json(first_shapes[0]), float32, model.name() + "_input"));
   }
   for (const auto& layer : stack) {
     json s = serialize_any_layer(*layer);
@@ -454,8 +465,9 @@ json serialize_functional(const Model& model) {
   for (const auto& node : g.order()) {
     if (node->kind == graph::Node::Kind::Input) {
       node_ids[node.get()] = {node->name, 0};
-      entries.push_back(input_layer_json(node->output_specs.at(0).first,
-                                         node->output_specs.at(0).second, node->name));
+      entries.push_back(
+          input_layer_json(input_batch_shape_json(*node, node->output_specs.at(0).first),
+                           node->output_specs.at(0).second, node->name));
       entries.back()["name"] = node->name;
       entries.back()["inbound_nodes"] = json::array();
       continue;
