@@ -20,15 +20,10 @@ std::string metadata;  // metadata.json of the start-up model
 std::string weights;   // its model.weights.h5
 
 std::string member(const nabla::io::ZipReader& zip, const std::string& name) {
-  for (const nabla::io::ZipEntry& entry : zip.entries()) {
-    if (entry.name != name) continue;
-    auto source = zip.open(entry);
-    std::string bytes(static_cast<size_t>(source->remaining()), '\0');
-    source->read(bytes.data(), bytes.size());
-    source->finish();
-    return bytes;
-  }
-  std::abort();
+  const nabla::io::ZipEntry* entry = zip.find(name);
+  if (entry == nullptr) std::abort();
+  const auto bytes = zip.read(*entry, ~uint64_t{0});
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace

@@ -138,15 +138,10 @@ void hdf5_seeds() {
 std::string member(const fs::path& archive, const std::string& name) {
   const nabla::io::File file(archive);
   const nabla::io::ZipReader zip(file);
-  for (const nabla::io::ZipEntry& entry : zip.entries()) {
-    if (entry.name != name) continue;
-    auto source = zip.open(entry);
-    std::string bytes(static_cast<size_t>(source->remaining()), '\0');
-    source->read(bytes.data(), bytes.size());
-    source->finish();
-    return bytes;
-  }
-  throw std::runtime_error("no " + name + " in " + archive.string());
+  const nabla::io::ZipEntry* entry = zip.find(name);
+  if (entry == nullptr) throw std::runtime_error("no " + name + " in " + archive.string());
+  const auto bytes = zip.read(*entry, ~uint64_t{0});
+  return {bytes.begin(), bytes.end()};
 }
 
 void model_seeds() {

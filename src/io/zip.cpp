@@ -239,6 +239,27 @@ std::unique_ptr<ZipMemberSource> ZipReader::open(const ZipEntry& entry) const {
   return std::make_unique<MemberReader>(file_, entry, data_begin);
 }
 
+const ZipEntry* ZipReader::find(std::string_view name) const {
+  for (const ZipEntry& entry : entries_)
+    if (entry.name == name) return &entry;
+  return nullptr;
+}
+
+std::vector<unsigned char> ZipReader::read(const ZipEntry& entry, uint64_t limit) const {
+  NABLA_CHECK(entry.uncompressed_size <= limit, IOError, "member ", entry.name, " declares ",
+              entry.uncompressed_size, " bytes, more than the ", limit, " allowed");
+  auto source = open(entry);
+  std::vector<unsigned char> bytes;
+  while (source->remaining() > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(source->remaining(), 1 << 20));
+    const size_t at = bytes.size();
+    bytes.resize(at + n);
+    source->read(bytes.data() + at, n);
+  }
+  source->finish();
+  return bytes;
+}
+
 void ZipWriter::add_stored(const std::string& name,
                            std::span<const std::span<const unsigned char>> pieces) {
   ZipEntry entry;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/file.hpp"
@@ -37,6 +38,11 @@ class ZipReader {
   [[nodiscard]] const std::vector<ZipEntry>& entries() const { return entries_; }
   /// A reader of one member (which must belong to this archive).
   [[nodiscard]] std::unique_ptr<ZipMemberSource> open(const ZipEntry& entry) const;
+  /// The member named `name`; null when there is none.
+  [[nodiscard]] const ZipEntry* find(std::string_view name) const;
+  /// A member's whole content, CRC checked. It is read in pieces, so a false size claim cannot
+  /// allocate ahead of the data; a declared size over `limit` is an IOError.
+  [[nodiscard]] std::vector<unsigned char> read(const ZipEntry& entry, uint64_t limit) const;
 
  private:
   const File& file_;

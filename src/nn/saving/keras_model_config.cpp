@@ -402,8 +402,7 @@ json input_layer_json(const json& batch_shape, DType dtype, const std::string& n
 
 json serialize_any_layer(const Layer& layer) {
   if (const auto* model = dynamic_cast<const Model*>(&layer)) return serialize_model(*model);
-  json s = serialize_layer(layer);
-  return s;
+  return serialize_layer(layer);
 }
 
 /// build_config of a built layer: {"input_shape": [null, ...]} (a list of shapes for several).

@@ -29,8 +29,10 @@ std::string keras_snake_case(std::string_view class_name) {
   std::string name;
   for (char c : class_name)
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') name += c;
-  name = std::regex_replace(name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  name = std::regex_replace(name, std::regex("([a-z])([A-Z])"), "$1_$2");
+  static const std::regex word("(.)([A-Z][a-z]+)");
+  static const std::regex case_change("([a-z])([A-Z])");
+  name = std::regex_replace(name, word, "$1_$2");
+  name = std::regex_replace(name, case_change, "$1_$2");
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return name;
 }

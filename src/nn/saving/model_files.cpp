@@ -79,23 +79,6 @@ std::span<const unsigned char> bytes_of(std::string_view s) {
   return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
 }
 
-/// A zip member's bytes, read in pieces so a false size claim cannot allocate ahead of the data.
-std::vector<unsigned char> read_member(const io::ZipReader& zip, const io::ZipEntry& entry,
-                                       uint64_t limit, std::string_view who_) {
-  NABLA_CHECK(entry.uncompressed_size <= limit, IOError, who_, ": member ", entry.name,
-              " declares ", entry.uncompressed_size, " bytes, more than the ", limit, " allowed");
-  auto source = zip.open(entry);
-  std::vector<unsigned char> bytes;
-  while (source->remaining() > 0) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(source->remaining(), 1 << 20));
-    const size_t at = bytes.size();
-    bytes.resize(at + n);
-    source->read(bytes.data() + at, n);
-  }
-  source->finish();
-  return bytes;
-}
-
 struct KerasArchive {
   json config;
   KerasVersion version;
@@ -105,46 +88,42 @@ struct KerasArchive {
   }
 };
 
-KerasArchive read_archive(const std::filesystem::path& path, std::string_view who_) {
-  try {
-    const io::File file(path);
-    const io::ZipReader zip(file);
-    const io::ZipEntry* members[3] = {nullptr, nullptr, nullptr};
-    const char* names[3] = {kConfigMember, kMetadataMember, kWeightsMember};
-    for (const io::ZipEntry& entry : zip.entries()) {
-      for (int i = 0; i < 3; ++i)
-        if (entry.name == names[i]) members[i] = &entry;
-    }
-    NABLA_CHECK(members[0] != nullptr, IOError, "not a Keras archive: no config.json");
-    NABLA_CHECK(members[2] != nullptr, IOError,
-                "no model.weights.h5 (only HDF5 weights are supported, not npz)");
-    const auto config_bytes = read_member(zip, *members[0], kMaxConfigBytes, who_);
-    json config =
-        parse_json({reinterpret_cast<const char*>(config_bytes.data()), config_bytes.size()},
-                   "config.json", who_);
-    KerasVersion version;
-    if (members[1] != nullptr) {
-      const auto meta = read_member(zip, *members[1], kMaxConfigBytes, who_);
-      const json metadata = parse_json({reinterpret_cast<const char*>(meta.data()), meta.size()},
-                                       "metadata.json", who_);
-      if (metadata.is_object() && metadata.contains("keras_version") &&
-          metadata.at("keras_version").is_string())
-        version = KerasVersion::parse(metadata.at("keras_version").get<std::string>());
-    }
-    auto weights = read_member(zip, *members[2], file.size() * 1100 + (1 << 20), who_);
-    return {std::move(config), version, std::move(weights)};
-  } catch (const IOError& e) {
-    const std::string message = e.what();
-    if (message.rfind(std::string(who_), 0) == 0) throw;
-    throw IOError(nabla::detail::str_cat(who_, ": ", message));
-  }
-}
-
 /// An IOError from a lower layer, prefixed with the operation and path unless it already is.
 [[noreturn]] void rethrow_with(const IOError& e, std::string_view who_) {
   const std::string message = e.what();
   if (message.find(std::string(who_)) != std::string::npos) throw e;
   throw IOError(nabla::detail::str_cat(who_, ": ", message));
+}
+
+std::string_view text_of(const std::vector<unsigned char>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+KerasArchive read_archive(const std::filesystem::path& path, std::string_view who_) {
+  try {
+    const io::File file(path);
+    const io::ZipReader zip(file);
+    const io::ZipEntry* config_entry = zip.find(kConfigMember);
+    const io::ZipEntry* metadata_entry = zip.find(kMetadataMember);
+    const io::ZipEntry* weights_entry = zip.find(kWeightsMember);
+    NABLA_CHECK(config_entry != nullptr, IOError, "not a Keras archive: no config.json");
+    NABLA_CHECK(weights_entry != nullptr, IOError,
+                "no model.weights.h5 (only HDF5 weights are supported, not npz)");
+    json config =
+        parse_json(text_of(zip.read(*config_entry, kMaxConfigBytes)), "config.json", who_);
+    KerasVersion version;
+    if (metadata_entry != nullptr) {
+      const json metadata =
+          parse_json(text_of(zip.read(*metadata_entry, kMaxConfigBytes)), "metadata.json", who_);
+      if (metadata.is_object() && metadata.contains("keras_version") &&
+          metadata.at("keras_version").is_string())
+        version = KerasVersion::parse(metadata.at("keras_version").get<std::string>());
+    }
+    auto weights = zip.read(*weights_entry, file.size() * 1100 + (1 << 20));
+    return {std::move(config), version, std::move(weights)};
+  } catch (const IOError& e) {
+    rethrow_with(e, who_);
+  }
 }
 
 std::string string_attribute(const io::h5::Group& g, std::string_view name) {
