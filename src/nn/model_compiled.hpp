@@ -48,7 +48,7 @@ struct Model::Compiled {
     std::unique_ptr<nabla::detail::FunctionCore> function;
     Model* model = nullptr;    // set before each call: the body traces this model
     std::vector<bool> masked;  // prediction i carries a Keras mask (returned after the predictions)
-    std::vector<bool> graded;  // trainable weight k gets a gradient (returned last)
+    size_t trained_weights = 0;  // trainable weights when the train step was traced
   };
   TracedStep train_step, test_step, predict_step;  // built on first use
 

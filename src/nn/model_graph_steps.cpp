@@ -1,8 +1,9 @@
 // fit/evaluate/predict steps as graphs: each step is traced once per batch signature with
 // nabla::function and run without its C++ code (docs/graph.md). The train step's graph holds
-// the forward pass, the loss and the backward pass (autograd::grad, recorded symbolically);
-// the optimizer then applies the gradients eagerly (its learning-rate schedule and step count
-// are C++ values), and the loss trackers and metrics read the graph's results.
+// the whole step: the forward pass, the loss, the backward pass (autograd::grad, recorded
+// symbolically) and the optimizer's update of the weights and its state, with the learning rate
+// as an argument (its schedule is C++, evaluated before each call). The loss trackers and
+// metrics read the graph's results.
 #include "nabla/autograd/autograd.hpp"
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/nn/model.hpp"
@@ -16,25 +17,30 @@ namespace {
 
 using TracedStep = Model::Compiled::TracedStep;
 
-/// A batch as the traced function's argument list: x..., y..., and the sample weight if any.
-std::vector<Tensor> step_arguments(const detail::Batch& batch) {
+/// A batch as the traced function's argument list: x..., y..., the sample weight if any, and
+/// for the train step the learning rate (a float64 scalar).
+std::vector<Tensor> step_arguments(const detail::Batch& batch, const Tensor& learning_rate) {
   std::vector<Tensor> args = batch.x;
   args.insert(args.end(), batch.y.begin(), batch.y.end());
   if (batch.sample_weight.defined()) args.push_back(batch.sample_weight);
+  if (learning_rate.defined()) args.push_back(learning_rate);
   return args;
 }
 
-/// The argument list cut back into x, y and the sample weight.
+/// The argument list cut back into x, y, the sample weight and the learning rate.
 struct StepInputs {
   std::vector<Tensor> x, y;
-  Tensor sample_weight;
+  Tensor sample_weight, learning_rate;
 };
-StepInputs split_arguments(const std::vector<Tensor>& args, size_t inputs, size_t targets) {
+StepInputs split_arguments(const std::vector<Tensor>& args, size_t inputs, size_t targets,
+                           bool training) {
   StepInputs in;
   in.x.assign(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(inputs));
   in.y.assign(args.begin() + static_cast<std::ptrdiff_t>(inputs),
               args.begin() + static_cast<std::ptrdiff_t>(inputs + targets));
-  if (args.size() > inputs + targets) in.sample_weight = args.back();
+  const size_t extra = training ? 1 : 0;
+  if (args.size() > inputs + targets + extra) in.sample_weight = args[inputs + targets];
+  if (training) in.learning_rate = args.back();
   return in;
 }
 
@@ -120,7 +126,7 @@ void Model::graph_step(const Batch& batch, bool training) {
     auto body = [&step, inputs, targets, training, caller](const std::vector<Tensor>& args) {
       Model& model = *step.model;
       GradModeGuard grad_mode(training);  // the backward pass needs the forward recorded
-      const StepInputs in = split_arguments(args, inputs, targets);
+      const StepInputs in = split_arguments(args, inputs, targets, training);
       const std::vector<Tensor> y_pred = model.forward(in.x, training);
       const Compiled& state = model.built_compiled(caller, y_pred.size());
       detail::check_targets(model.name(), in.y.size(), y_pred.size(), caller);
@@ -133,33 +139,26 @@ void Model::graph_step(const Batch& batch, bool training) {
       const std::vector<Tensor> weights = model.trainable_weights();
       std::vector<Tensor> grads(weights.size());
       if (loss.requires_grad() && !weights.empty()) grads = autograd::grad({loss}, weights);
-      step.graded.clear();
-      for (const Tensor& g : grads) {
-        step.graded.push_back(g.defined());
-        if (g.defined()) results.push_back(g);
-      }
+      step.trained_weights = weights.size();
+      // Recorded into the graph: the updates of the weights and the optimizer's state and step
+      // count are effects that every run applies.
+      model.optimizer()->apply_gradients(grads, weights, in.learning_rate);
       return results;
     };
     step.function = std::make_unique<nabla::detail::FunctionCore>(
         std::move(body), FunctionOptions{.name = name() + "." + caller, .optimize = c.jit_compile});
   }
-  ResultReader results(run_step(step, this, caller, step_arguments(batch)));
-  record_step_results(results, c, step, batch);
-  if (!training) return;
-  const std::vector<Tensor> weights = trainable_weights();
-  // The graph differentiates the weights that were trainable when it was traced.
-  NABLA_CHECK(weights.size() == step.graded.size(), ValueError, name(), ".fit: the model has ",
-              weights.size(),
-              " trainable weights, but its train step was "
-              "traced with ",
-              step.graded.size(),
-              "; call compile() again after changing which "
-              "layers are trainable");
-  std::vector<Tensor> grads(weights.size());
-  for (size_t k = 0; k < grads.size(); ++k) {
-    if (step.graded[k]) grads[k] = results.next();
+  if (training && step.function->num_traces() > 0) {
+    // The graph updates the weights that were trainable when it was traced.
+    const size_t trainable = trainable_weights().size();
+    NABLA_CHECK(trainable == step.trained_weights, ValueError, name(), ".fit: the model has ",
+                trainable, " trainable weights, but its train step was traced with ",
+                step.trained_weights,
+                "; call compile() again after changing which layers are trainable");
   }
-  c.optimizer->apply_gradients(grads, weights);
+  const Tensor learning_rate = training ? c.optimizer->learning_rate_tensor() : Tensor();
+  ResultReader results(run_step(step, this, caller, step_arguments(batch, learning_rate)));
+  record_step_results(results, c, step, batch);
 }
 
 std::vector<Tensor> Model::graph_predict_step(const Batch& batch) {

@@ -5,7 +5,6 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/optim/optimizers.hpp"
 #include "optim/option_checks.hpp"
-#include "optim/slot_state.hpp"
 
 namespace nabla::optim {
 
@@ -17,12 +16,13 @@ Adagrad::Adagrad(AdagradOptions options)
   detail::check_non_negative("Adagrad", "epsilon", options_.epsilon);
 }
 
-// State updates rebind the optimizer's own tensors: Note [Optimizer state updates] in sgd.cpp.
-void Adagrad::update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) {
+// State is written in place: Note [Optimizer state updates] in sgd.cpp.
+void Adagrad::update(size_t slot, const Tensor& weight, const Tensor& grad,
+                     const StepValues& step) {
   Tensor w = weight;
-  Tensor& accumulator =
-      detail::slot_state(accumulator_, slot, w, options_.initial_accumulator_value);
-  accumulator = accumulator + square(grad);
+  const Tensor lr = astype(step.learning_rate, w.dtype());
+  Tensor& accumulator = accumulator_[slot];
+  accumulator.copy_(accumulator + square(grad));
   w.sub_(grad * lr / sqrt(accumulator + options_.epsilon));
 }
 

@@ -1,16 +1,17 @@
 // Adam (with AMSGrad) and AdamW: Keras 3's update rule, bias correction folded into the step
 // size, weight decay decoupled and applied before the moment update.
-#include <cmath>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/manipulation.hpp"
 #include "nabla/optim/optimizers.hpp"
 #include "ops/optimizer_updates.hpp"
 #include "optim/fused_updates.hpp"
 #include "optim/option_checks.hpp"
 #include "optim/slot_state.hpp"
+#include "optim/step_scalars.hpp"
 
 namespace nabla::optim {
 namespace {
@@ -44,42 +45,46 @@ Adam::Adam(AdamOptions options)
 
 AdamW::AdamW(AdamWOptions options) : Adam(adamw_as_adam(std::move(options))) {}
 
-// State updates rebind the optimizer's own tensors: Note [Optimizer state updates] in sgd.cpp.
-void Adam::update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) {
+// Keras's step size alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t), and the decoupled decay
+// 1 - lr * weight_decay.
+Tensor Adam::step_scalars(const StepValues& step) const {
+  const AdamOptions& o = options_;
+  return detail::step_scalars_of(step, [&](const auto& lr, const auto& t) {
+    using detail::power, detail::square_root;
+    const auto alpha = lr * square_root(1.0 - power(o.beta_2, t)) / (1.0 - power(o.beta_1, t));
+    return std::array{alpha, 1.0 - lr * o.weight_decay};
+  });
+}
+
+// State is written in place: Note [Optimizer state updates] in sgd.cpp.
+void Adam::update(size_t slot, const Tensor& weight, const Tensor& grad, const StepValues& step) {
   const AdamOptions& o = options_;
   Tensor w = weight;
-  // Keras counts steps globally (iterations + 1), not per weight.
-  const double t = static_cast<double>(iterations() + 1);
-  const double alpha = lr * std::sqrt(1.0 - std::pow(o.beta_2, t)) / (1.0 - std::pow(o.beta_1, t));
-  Tensor& m = detail::slot_state(m_, slot, w);
-  Tensor& v = detail::slot_state(v_, slot, w);
+  Tensor& m = m_[slot];
+  Tensor& v = v_[slot];
   if (detail::fused_updates_enabled()) {
     const Tensor g = grad.contiguous();
-    const Tensor v_max = o.amsgrad ? detail::slot_state(v_max_, slot, w) : Tensor();
+    const Tensor v_max = o.amsgrad ? v_max_[slot] : Tensor();
     const std::vector<Tensor> tensors =
         o.amsgrad ? std::vector<Tensor>{w, g, m, v, v_max} : std::vector<Tensor>{w, g, m, v};
     if (nabla::detail::fused_update_supported(tensors)) {
-      nabla::detail::adam_update_(w, g, m, v, v_max,
-                                  {.alpha = alpha,
-                                   .beta_1 = o.beta_1,
-                                   .beta_2 = o.beta_2,
-                                   .epsilon = o.epsilon,
-                                   .decay = 1.0 - lr * o.weight_decay});
+      nabla::detail::adam_update_(w, g, step.scalars, m, v, v_max,
+                                  {.beta_1 = o.beta_1, .beta_2 = o.beta_2, .epsilon = o.epsilon});
       return;
     }
   }
   // The composite update: the reference for the fused kernel, and the path for other devices,
   // dtypes and layouts.
-  if (o.weight_decay != 0.0) w.mul_(1.0 - lr * o.weight_decay);
-  m = m + (grad - m) * (1.0 - o.beta_1);
-  v = v + (square(grad) - v) * (1.0 - o.beta_2);
+  if (o.weight_decay != 0.0) w.mul_(astype(step.scalars[1], w.dtype()));
+  m.copy_(m + (grad - m) * (1.0 - o.beta_1));
+  v.copy_(v + (square(grad) - v) * (1.0 - o.beta_2));
   Tensor second_moment = v;
   if (o.amsgrad) {
-    Tensor& v_max = detail::slot_state(v_max_, slot, w);
-    v_max = maximum(v_max, v);
+    Tensor& v_max = v_max_[slot];
+    v_max.copy_(maximum(v_max, v));
     second_moment = v_max;
   }
-  w.sub_(m * alpha / (sqrt(second_moment) + o.epsilon));
+  w.sub_(m * astype(step.scalars[0], w.dtype()) / (sqrt(second_moment) + o.epsilon));
 }
 
 std::vector<Optimizer::StateGroup> Adam::state_groups() {

@@ -13,6 +13,7 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/reduction.hpp"
 #include "nabla/optim/optimizers.hpp"
+#include "ops/dispatch.hpp"
 #include "optim/option_checks.hpp"
 #include "optim/slot_state.hpp"
 
@@ -51,48 +52,84 @@ void check_non_negative(std::string_view optimizer, std::string_view option, dou
 
 namespace {
 
-[[nodiscard]] double squared_norm(const Tensor& g) { return sum(square(g)).item<double>(); }
+// Note [Clipping as ops]: the norms are computed with ops (float64 scalars), not read into C++,
+// so that a traced step clips every run's own gradients. Each float64 op rounds like the C++
+// double arithmetic it replaced, and the scale reaches the gradient as a scalar of its dtype,
+// as a C++ double scalar would (weak scalars), so eager results did not change.
+
+/// sum(g^2) as a float64 scalar.
+[[nodiscard]] Tensor squared_norm(const Tensor& g) { return astype(sum(square(g)), float64); }
+
+[[nodiscard]] Tensor scaled(const Tensor& g, const Tensor& scale) {
+  return g * astype(scale, g.dtype());
+}
 
 /// Keras's _clip_by_norm: g * c / max(|g|, c), so a gradient within the bound is unchanged.
 [[nodiscard]] Tensor clip_by_norm(const Tensor& g, double clipnorm) {
-  const double scale = clipnorm / std::max(std::sqrt(squared_norm(g)), clipnorm);
-  return scale == 1.0 ? g : g * scale;
+  return scaled(g, clipnorm / maximum(sqrt(squared_norm(g)), scalar_tensor(clipnorm, float64)));
 }
 
 /// Keras's clip_by_global_norm: every gradient scaled by c * min(1/norm, 1/c); a non-finite
 /// global norm makes the scale NaN (norm - norm), so a diverged step is visible, not hidden.
 void clip_by_global_norm(std::vector<Tensor>& grads, double clipnorm) {
-  double total = 0.0;
+  Tensor total;
   for (const Tensor& g : grads) {
-    if (g.defined()) total += squared_norm(g);
+    if (g.defined()) total = total.defined() ? total + squared_norm(g) : squared_norm(g);
   }
-  const double norm = std::sqrt(total);
-  const double scale = clipnorm * std::min(1.0 / norm, 1.0 / clipnorm) + (norm - norm);
-  if (scale == 1.0) return;
+  const Tensor norm = sqrt(total);
+  const Tensor scale =
+      clipnorm * minimum(1.0 / norm, scalar_tensor(1.0 / clipnorm, float64)) + (norm - norm);
   for (Tensor& g : grads) {
-    if (g.defined()) g = g * scale;
+    if (g.defined()) g = scaled(g, scale);
   }
+}
+
+[[nodiscard]] Tensor new_step_count() {
+  PauseTracing concrete;  // an optimizer made inside a traced function still owns real state
+  return full(Shape{}, int64_t{0}, int64);
 }
 
 }  // namespace
 
-Optimizer::Optimizer(LearningRate learning_rate, ClipOptions clip)
-    : learning_rate_(std::move(learning_rate)), clip_(clip) {}
+StateList::StateList(const StateList& other) : std::vector<Tensor>() {
+  reserve(other.size());
+  for (const Tensor& t : other) push_back(t.defined() ? t.clone() : Tensor());
+}
 
-void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights) {
+StateList& StateList::operator=(const StateList& other) {
+  if (this != &other) *this = StateList(other);
+  return *this;
+}
+
+Optimizer::Optimizer(LearningRate learning_rate, ClipOptions clip)
+    : learning_rate_(std::move(learning_rate)), clip_(clip), iterations_(new_step_count()) {}
+
+Optimizer::Optimizer(const Optimizer& other)
+    : learning_rate_(other.learning_rate_),
+      clip_(other.clip_),
+      iterations_(other.iterations_.clone()),
+      slots_(other.slots_) {}
+
+Optimizer& Optimizer::operator=(const Optimizer& other) {
+  if (this != &other) {
+    learning_rate_ = other.learning_rate_;
+    clip_ = other.clip_;
+    iterations_ = other.iterations_.clone();
+    slots_ = other.slots_;
+  }
+  return *this;
+}
+
+void Optimizer::bind(const std::vector<Tensor>& weights) {
   const std::string who = name();
-  NABLA_CHECK(grads.size() == weights.size(), ValueError, who, ": got ", grads.size(),
-              " gradients for ", weights.size(), " weights");
   // Per-weight state is kept by position, so the weights must be the same tensors every step
   // (Keras: "can only be called for the variables it was originally built with").
   const bool first = slots_.empty();
   NABLA_CHECK(first || weights.size() == slots_.size(), ValueError, who, ": got ", weights.size(),
               " weights, but this optimizer was first applied to ", slots_.size(),
               "; use a new optimizer for another set of weights");
-  bool any_grad = false;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Tensor& w = weights[i];
-    const Tensor& g = grads[i];
     NABLA_CHECK(w.defined() && !w.is_symbolic(), ValueError, who, ": weight ", i,
                 " is undefined or symbolic");
     NABLA_CHECK(is_floating(w.dtype()), DTypeError, who, ": weight ", i, " is ", w.dtype(),
@@ -100,6 +137,22 @@ void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector
     NABLA_CHECK(first || slots_[i].lock() == w.impl_ptr(), ValueError, who, ": weight ", i,
                 " (shape ", w.shape(), ") is not the tensor this optimizer updated at position ", i,
                 " before; use a new optimizer for another set of weights");
+  }
+  if (first) {
+    slots_.reserve(weights.size());
+    for (const Tensor& w : weights) slots_.push_back(w.impl_ptr());
+  }
+}
+
+void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights) {
+  const std::string who = name();
+  NABLA_CHECK(grads.size() == weights.size(), ValueError, who, ": got ", grads.size(),
+              " gradients for ", weights.size(), " weights");
+  bind(weights);
+  bool any_grad = false;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor& w = weights[i];
+    const Tensor& g = grads[i];
     if (!g.defined()) continue;
     any_grad = true;
     NABLA_CHECK(g.shape() == w.shape(), ShapeError, who, ": gradient ", i, " has shape ", g.shape(),
@@ -108,20 +161,46 @@ void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector
                 "; gradients must be floating");
     NABLA_CHECK(g.device() == w.device(), DeviceError, who, ": gradient ", i, " is on ", g.device(),
                 " but its weight is on ", w.device());
-    NABLA_CHECK(!g.is_symbolic(), ValueError, who, ": gradient ", i, " is symbolic");
   }
   NABLA_CHECK(any_grad, ValueError, who, ": no gradient for any of the ", weights.size(),
               " weights (call backward() on the loss first)");
-  if (first) {
-    slots_.reserve(weights.size());
-    for (const Tensor& w : weights) slots_.push_back(w.impl_ptr());
+}
+
+void Optimizer::build(const std::vector<Tensor>& weights) {
+  bind(weights);
+  PauseTracing concrete;  // the state is real even when the first step is being traced
+  NoGradGuard no_grad;
+  for (const StateGroup& group : state_groups()) {
+    for (StateList* list : group.lists) {
+      for (size_t slot = 0; slot < weights.size(); ++slot) {
+        (void)detail::slot_state(*list, slot, weights[slot], group.initial);
+      }
+    }
   }
 }
 
 void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
                                 const std::vector<Tensor>& weights) {
   if (weights.empty() && grads.empty()) return;  // Keras: nothing to apply is a no-op
+  for (size_t i = 0; i < grads.size(); ++i) {
+    // A trace would freeze the learning rate (a C++ value) into the graph.
+    NABLA_CHECK(!grads[i].defined() || !grads[i].is_symbolic(), ValueError, name(), ": gradient ",
+                i,
+                " is symbolic; inside a traced function pass learning_rate_tensor() as an "
+                "argument and call apply_gradients(grads, weights, learning_rate)");
+  }
+  apply_gradients(grads, weights, learning_rate_tensor());
+}
+
+void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
+                                const std::vector<Tensor>& weights, const Tensor& learning_rate) {
+  if (weights.empty() && grads.empty()) return;
+  NABLA_CHECK(
+      learning_rate.defined() && learning_rate.numel() == 1 && is_floating(learning_rate.dtype()),
+      ValueError, name(), ": the learning rate must be a floating scalar tensor, got ",
+      learning_rate.defined() ? learning_rate.shape() : Shape{});
   check_inputs(grads, weights);
+  build(weights);
   NoGradGuard no_grad;
   std::vector<Tensor> clipped(grads.size());
   for (size_t i = 0; i < grads.size(); ++i) {
@@ -139,11 +218,24 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
       if (g.defined()) g = clip(g, -*clip_.clipvalue, *clip_.clipvalue);
     }
   }
-  const double lr = learning_rate();
-  for (size_t i = 0; i < weights.size(); ++i) {
-    if (clipped[i].defined()) update(i, weights[i], clipped[i], lr);
+  // Keras counts steps globally (iterations + 1), not per weight.
+  StepValues step;
+  if (!learning_rate.is_symbolic() && !dispatch_records_everything) {
+    // Eager: the same values from C++ arithmetic (optim/step_scalars.hpp).
+    const int64_t count = iterations();
+    step.values = StepValues::Values{.learning_rate = learning_rate.astype(float64).item<double>(),
+                                     .step = static_cast<double>(count + 1)};
+    step.learning_rate = scalar_tensor(step.values->learning_rate, float64);
+    step.step = scalar_tensor(step.values->step, float64);
+  } else {
+    step.learning_rate = astype(learning_rate.reshape(Shape{}), float64);
+    step.step = astype(iterations_ + 1, float64);
   }
-  ++iterations_;
+  step.scalars = step_scalars(step);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (clipped[i].defined()) update(i, weights[i], clipped[i], step);
+  }
+  iterations_.add_(1);  // an effect of the graph when traced
 }
 
 void Optimizer::step(const std::vector<Tensor>& weights) {
@@ -156,16 +248,20 @@ void Optimizer::step(const std::vector<Tensor>& weights) {
   apply_gradients(grads, weights);
 }
 
-double Optimizer::learning_rate() const { return learning_rate_.at(iterations_); }
+double Optimizer::learning_rate() const { return learning_rate_.at(iterations()); }
+
+Tensor Optimizer::learning_rate_tensor() const { return scalar_tensor(learning_rate(), float64); }
+
+int64_t Optimizer::iterations() const { return iterations_.item<int64_t>(); }
 
 void Optimizer::set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
 
 std::vector<Tensor> Optimizer::variables(const std::vector<Tensor>& weights) {
-  std::vector<Tensor> out{full(Shape{}, iterations_, int64)};
+  std::vector<Tensor> out{iterations_.clone()};
   if (!learning_rate_.is_schedule()) out.push_back(full(Shape{}, learning_rate(), float64));
   for (const StateGroup& group : state_groups()) {
     for (size_t slot = 0; slot < weights.size(); ++slot) {
-      for (std::vector<Tensor>* list : group.lists) {
+      for (StateList* list : group.lists) {
         const Tensor& state = detail::slot_state(*list, slot, weights[slot], group.initial);
         out.push_back(state.clone());
       }
@@ -198,20 +294,32 @@ void Optimizer::load_variables(const std::vector<Tensor>& values,
       }
     }
   }
-  // Everything fits: apply.
-  iterations_ = values[0].astype(int64).item<int64_t>();
+  std::vector<std::weak_ptr<TensorImpl>> previous = std::exchange(slots_, {});
+  try {
+    bind(weights);
+  } catch (...) {
+    slots_ = std::move(previous);
+    throw;
+  }
+  // Everything fits: apply, into the existing tensors (a traced step captured them).
+  PauseTracing concrete;
+  NoGradGuard no_grad;
+  iterations_.copy_(values[0].astype(int64).reshape(Shape{}));
   if (!learning_rate_.is_schedule()) learning_rate_ = values[1].astype(float64).item<double>();
   k = base;
   for (const StateGroup& group : groups) {
-    for (std::vector<Tensor>* list : group.lists) list->assign(weights.size(), Tensor());
-    if (unbuilt) continue;  // created at the first step, as for a new optimizer
     for (size_t slot = 0; slot < weights.size(); ++slot) {
-      for (std::vector<Tensor>* list : group.lists)
-        (*list)[slot] = values[k++].astype(weights[slot].dtype()).contiguous().clone();
+      for (StateList* list : group.lists) {
+        Tensor& state = detail::slot_state(*list, slot, weights[slot], group.initial);
+        // Unbuilt in the file: the initial value, as a new optimizer starts from.
+        if (unbuilt) {
+          state.fill_(group.initial);
+        } else {
+          state.copy_(values[k++]);
+        }
+      }
     }
   }
-  slots_.clear();
-  for (const Tensor& w : weights) slots_.push_back(w.impl_ptr());
 }
 
 namespace {

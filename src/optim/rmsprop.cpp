@@ -5,7 +5,6 @@
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/optim/optimizers.hpp"
 #include "optim/option_checks.hpp"
-#include "optim/slot_state.hpp"
 
 namespace nabla::optim {
 
@@ -17,24 +16,26 @@ RMSprop::RMSprop(RMSpropOptions options)
   detail::check_non_negative("RMSprop", "epsilon", options_.epsilon);
 }
 
-// State updates rebind the optimizer's own tensors: Note [Optimizer state updates] in sgd.cpp.
-void RMSprop::update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) {
+// State is written in place: Note [Optimizer state updates] in sgd.cpp.
+void RMSprop::update(size_t slot, const Tensor& weight, const Tensor& grad,
+                     const StepValues& step) {
   const RMSpropOptions& o = options_;
   Tensor w = weight;
-  Tensor& mean_square = detail::slot_state(mean_square_, slot, w);
-  mean_square = mean_square * o.rho + square(grad) * (1.0 - o.rho);
+  const Tensor lr = astype(step.learning_rate, w.dtype());
+  Tensor& mean_square = mean_square_[slot];
+  mean_square.copy_(mean_square * o.rho + square(grad) * (1.0 - o.rho));
   Tensor denominator;
   if (o.centered) {  // variance instead of the raw second moment
-    Tensor& mean_grad = detail::slot_state(mean_grad_, slot, w);
-    mean_grad = mean_grad * o.rho + grad * (1.0 - o.rho);
+    Tensor& mean_grad = mean_grad_[slot];
+    mean_grad.copy_(mean_grad * o.rho + grad * (1.0 - o.rho));
     denominator = mean_square - square(mean_grad) + o.epsilon;
   } else {
     denominator = mean_square + o.epsilon;
   }
   Tensor increment = grad * lr / sqrt(denominator);
   if (o.momentum > 0.0) {
-    Tensor& momentum = detail::slot_state(momentum_, slot, w);
-    momentum = momentum * o.momentum + increment;
+    Tensor& momentum = momentum_[slot];
+    momentum.copy_(momentum * o.momentum + increment);
     w.sub_(momentum);
   } else {
     w.sub_(increment);

@@ -666,14 +666,14 @@ TEST(FusedOptimizerUpdates, SubnormalStatesFlushToZero) {
   // zero (without the flush, m and v below would stay subnormal and nonzero).
   const Tensor w = tensor({1.f, 1.f}), g = zeros({2});
   const Tensor m = tensor({2e-39f, 1e-39f}), v = tensor({1e-39f, 1.f});
-  nabla::detail::adam_update_(w, g, m, v, Tensor(), {.alpha = 0.1, .beta_1 = 0.5});
+  nabla::detail::adam_update_(w, g, tensor({0.1, 1.0}), m, v, Tensor(), {.beta_1 = 0.5});
   EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{0.f, 0.f}));
   EXPECT_EQ(v.to_vector<float>()[0], 0.f);
   EXPECT_GT(v.to_vector<float>()[1], 0.99f);
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{1.f, 1.f}));
   const Tensor velocity = tensor({1e-39f});
-  nabla::detail::sgd_update_(tensor({1.f}), zeros({1}), velocity,
-                             {.learning_rate = 0.1, .momentum = 0.9});
+  nabla::detail::sgd_update_(tensor({1.f}), zeros({1}), tensor({0.1, 1.0}), velocity,
+                             {.momentum = 0.9});
   EXPECT_EQ(velocity.to_vector<float>()[0], 0.f);
 }
 
@@ -705,31 +705,37 @@ TEST(FusedOptimizerUpdates, OpsCheckTheirTensors) {
   Tensor w = zeros({2, 3});
   expect_error<ShapeError>(
       [&] {
-        nabla::detail::sgd_update_(w, zeros({3, 2}), Tensor(), {.learning_rate = 0.1});
+        nabla::detail::sgd_update_(w, zeros({3, 2}), tensor({0.1, 1.0}), Tensor(), {});
       },
       {"sgd_update", "input 1 has shape [3, 2]"});
   expect_error<DTypeError>(
       [&] {
-        nabla::detail::adam_update_(w, zeros({2, 3}), zeros({2, 3}, float64), zeros({2, 3}),
-                                    Tensor(), {});
+        nabla::detail::adam_update_(w, zeros({2, 3}), tensor({0.1, 1.0}), zeros({2, 3}, float64),
+                                    zeros({2, 3}), Tensor(), {});
       },
-      {"adam_update", "input 2 is float64"});
+      {"adam_update", "input 3 is float64"});
+  expect_error<ValueError>(
+      [&] {
+        nabla::detail::adam_update_(w, zeros({2, 3}), tensor({0.1f, 1.f}), zeros({2, 3}),
+                                    zeros({2, 3}), Tensor(), {});
+      },
+      {"adam_update", "step scalars must be a float64 [2] tensor, got [2] float32"});
   expect_error<DTypeError>(
       [&] {
         Tensor i = zeros({2}, int32);
-        nabla::detail::sgd_update_(i, i, Tensor(), {});
+        nabla::detail::sgd_update_(i, i, tensor({0.1, 1.0}), Tensor(), {});
       },
       {"sgd_update", "float32 or float64"});
   expect_error<ValueError>(
       [&] {
-        nabla::detail::sgd_update_(w, w.reshape({2, 3}), Tensor(), {});
+        nabla::detail::sgd_update_(w, w.reshape({2, 3}), tensor({0.1, 1.0}), Tensor(), {});
       },
       {"sgd_update", "inputs 0 and 1 share memory"});
   EXPECT_FALSE(nabla::detail::fused_update_supported(std::vector<Tensor>{w.transpose()}));
   EXPECT_FALSE(nabla::detail::fused_update_supported(std::vector<Tensor>{w, w}));
   EXPECT_TRUE(nabla::detail::fused_update_supported(std::vector<Tensor>{w, ones({2, 3})}));
   const uint64_t version = w.version();
-  nabla::detail::sgd_update_(w, ones({2, 3}), Tensor(), {.learning_rate = 0.5});
+  nabla::detail::sgd_update_(w, ones({2, 3}), tensor({0.5, 1.0}), Tensor(), {});
   EXPECT_EQ(w.version(), version + 1);
   EXPECT_EQ(w.to_vector<float>(), std::vector<float>(6, -0.5f));
 }

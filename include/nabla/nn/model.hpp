@@ -178,8 +178,8 @@ class Model : public Layer, public callbacks::TrainingTarget {
   /// One evaluation step (forward, loss, loss trackers and metrics), in inference mode.
   void test_step(const Batch& batch);
   /// The same steps through graphs traced by nabla::function (model_graph_steps.cpp): forward,
-  /// loss and gradients run as one graph, the optimizer applies the gradients, and the loss
-  /// trackers and metrics read the graph's results.
+  /// loss, gradients and the optimizer's update run as one graph, and the loss trackers and
+  /// metrics read the graph's results.
   void graph_train_step(const Batch& batch);
   void graph_test_step(const Batch& batch);
   void graph_step(const Batch& batch, bool training);

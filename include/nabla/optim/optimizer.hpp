@@ -26,9 +26,40 @@ struct ClipOptions {
   std::optional<double> global_clipnorm = std::nullopt;  // all gradients rescaled together
 };
 
+/// Per-weight optimizer state (moments, accumulators): a list of tensors that copying an
+/// optimizer clones. Updates write the state in place (a traced training step captures it by
+/// reference), so two optimizers must never share it.
+class StateList : public std::vector<Tensor> {
+ public:
+  StateList() = default;
+  StateList(const StateList& other);
+  StateList& operator=(const StateList& other);
+  StateList(StateList&&) noexcept = default;
+  StateList& operator=(StateList&&) noexcept = default;
+  ~StateList() = default;
+};
+
+/// What update() reads that changes from step to step, as float64 tensors (symbolic inside a
+/// trace, so a graph reads them at run time rather than freezing them).
+struct StepValues {
+  Tensor learning_rate;  // scalar
+  Tensor step;           // scalar: the 1-based number of this step (Adam's bias correction)
+  Tensor scalars;        // step_scalars(): the fused update kernels' per-step values
+  /// learning_rate and step as C++ values, when the step runs eagerly (not inside a trace).
+  struct Values {
+    double learning_rate = 0.0;
+    double step = 0.0;
+  };
+  std::optional<Values> values;
+};
+
 class Optimizer {
  public:
   explicit Optimizer(LearningRate learning_rate, ClipOptions clip = {});
+  Optimizer(const Optimizer& other);  // copies the step count, not shares it
+  Optimizer& operator=(const Optimizer& other);
+  Optimizer(Optimizer&&) noexcept = default;
+  Optimizer& operator=(Optimizer&&) noexcept = default;
   virtual ~Optimizer() = default;
 
   /// One step: clips the gradients, then updates every weight in place (no autograd recording)
@@ -38,14 +69,28 @@ class Optimizer {
   /// every call (per-weight state such as Adam's moments is kept by position; another set of
   /// weights is a ValueError).
   void apply_gradients(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights);
+  /// The same step with the learning rate given as a float64 scalar tensor: the form a traced
+  /// training step uses (docs/graph.md). Inside nabla::function, pass learning_rate_tensor()
+  /// as an argument of each call and apply the gradients with it: the update, the step count and
+  /// the clipping are then recorded into the graph, and every run applies them.
+  void apply_gradients(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights,
+                       const Tensor& learning_rate);
   /// apply_gradients with each weight's own grad().
   void step(const std::vector<Tensor>& weights);
+  /// Creates the per-weight state of `weights` now (Keras's optimizer.build) and binds the
+  /// optimizer to them; the first step does it otherwise. A traced step needs it done first (its
+  /// graph captures the state), and apply_gradients does it, with recording paused, when called
+  /// inside a trace.
+  void build(const std::vector<Tensor>& weights);
 
   /// The learning rate for the next step (the schedule's value at iterations()).
   [[nodiscard]] double learning_rate() const;
+  /// learning_rate() as a float64 scalar tensor, the argument of a traced step.
+  [[nodiscard]] Tensor learning_rate_tensor() const;
   /// Replaces the learning rate by a constant (ReduceLROnPlateau, LearningRateScheduler).
   void set_learning_rate(double learning_rate);
-  [[nodiscard]] int64_t iterations() const { return iterations_; }
+  /// Steps taken. Kept in an int64 scalar tensor that each update increments, in a graph too.
+  [[nodiscard]] int64_t iterations() const;
   [[nodiscard]] virtual std::string name() const = 0;
   /// Keras's optimizer config: {"name", "learning_rate", "clipnorm", ...} plus each optimizer's
   /// own options. A schedule is written as the learning rate it gives now (nabla does not
@@ -62,18 +107,30 @@ class Optimizer {
   [[nodiscard]] std::vector<Tensor> variables(const std::vector<Tensor>& weights);
   /// Restores what variables() gave for the same `weights` (the optimizer then applies to
   /// exactly these weights). Only the step count and learning rate (an optimizer Keras saved
-  /// before its first step) leave the per-weight state to be created at the next step.
+  /// before its first step) reset the per-weight state to its initial value. The values are
+  /// written into the existing state tensors, so a traced step keeps seeing them.
   /// ValueError when the count or a shape differs; nothing changes then.
   void load_variables(const std::vector<Tensor>& values, const std::vector<Tensor>& weights);
 
  protected:
-  /// Updates `weight` in place from `grad` (already clipped) with learning rate `lr`; `slot` is
-  /// this weight's position, for per-weight state. Called under NoGradGuard.
-  virtual void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) = 0;
+  /// Updates `weight` in place from `grad` (already clipped, maybe symbolic); `slot` is this
+  /// weight's position, for per-weight state, which build() has created. Called under
+  /// NoGradGuard. State is written in place (copy_, the fused kernels), never rebound: a graph
+  /// holds it by reference.
+  virtual void update(size_t slot, const Tensor& weight, const Tensor& grad,
+                      const StepValues& step) = 0;
+  /// Worked out once per step before the updates: the float64 vector of per-step values the
+  /// optimizer's fused kernel reads (ops/optimizer_updates.hpp), from the learning rate and the
+  /// step number (optim/step_scalars.hpp). Undefined when the optimizer has no fused kernel.
+  [[nodiscard]] virtual Tensor step_scalars(const StepValues& step) const {
+    (void)step;
+    return {};
+  }
   /// The per-weight state, for variables(): groups in Keras's order; the lists of one group are
   /// interleaved per weight ({&m_, &v_}: m0, v0, m1, v1, ...); `initial` fills missing state.
+  /// Every list of every group is created by build(); state_groups() lists them all.
   struct StateGroup {
-    std::vector<std::vector<Tensor>*> lists;
+    std::vector<StateList*> lists;
     double initial = 0.0;
   };
   [[nodiscard]] virtual std::vector<StateGroup> state_groups() { return {}; }
@@ -81,10 +138,12 @@ class Optimizer {
  private:
   /// Sizes, shapes, dtypes, devices, and that the weights are those of the first step.
   void check_inputs(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights);
+  /// Binds the optimizer to `weights` on first use; afterwards checks they are the same tensors.
+  void bind(const std::vector<Tensor>& weights);
 
   LearningRate learning_rate_;
   ClipOptions clip_;
-  int64_t iterations_ = 0;
+  Tensor iterations_;                             // int64 scalar, updated in place
   std::vector<std::weak_ptr<TensorImpl>> slots_;  // the weights of the first step, by position
 };
 

@@ -19,12 +19,14 @@ class SGD : public Optimizer {
   [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
-  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  void update(size_t slot, const Tensor& weight, const Tensor& grad,
+              const StepValues& step) override;
+  [[nodiscard]] Tensor step_scalars(const StepValues& step) const override;
   [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   SGDOptions options_;
-  std::vector<Tensor> velocity_;
+  StateList velocity_;
 };
 
 struct AdamOptions {
@@ -43,12 +45,14 @@ class Adam : public Optimizer {
   [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
-  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  void update(size_t slot, const Tensor& weight, const Tensor& grad,
+              const StepValues& step) override;
+  [[nodiscard]] Tensor step_scalars(const StepValues& step) const override;
   [[nodiscard]] std::vector<StateGroup> state_groups() override;
   AdamOptions options_;
 
  private:
-  std::vector<Tensor> m_, v_, v_max_;  // Keras counts Adam's steps globally: iterations() + 1
+  StateList m_, v_, v_max_;  // Keras counts Adam's steps globally: iterations() + 1
 };
 
 /// Adam with decoupled weight decay (default 0.004, as Keras).
@@ -83,12 +87,13 @@ class RMSprop : public Optimizer {
   [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
-  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  void update(size_t slot, const Tensor& weight, const Tensor& grad,
+              const StepValues& step) override;
   [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   RMSpropOptions options_;
-  std::vector<Tensor> mean_square_, momentum_, mean_grad_;
+  StateList mean_square_, momentum_, mean_grad_;
 };
 
 struct AdagradOptions {
@@ -104,12 +109,13 @@ class Adagrad : public Optimizer {
   [[nodiscard]] nlohmann::json get_config() const override;
 
  protected:
-  void update(size_t slot, const Tensor& weight, const Tensor& grad, double lr) override;
+  void update(size_t slot, const Tensor& weight, const Tensor& grad,
+              const StepValues& step) override;
   [[nodiscard]] std::vector<StateGroup> state_groups() override;
 
  private:
   AdagradOptions options_;
-  std::vector<Tensor> accumulator_;
+  StateList accumulator_;
 };
 
 }  // namespace nabla::optim

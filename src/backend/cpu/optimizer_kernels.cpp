@@ -27,6 +27,9 @@ T* data(const KernelContext& ctx, size_t i) {
   return i < ctx.inputs.size() ? ctx.inputs[i].data<T>() : nullptr;
 }
 
+/// Input 2: the per-step values (float64 [2]), read when the update runs (a graph feeds them).
+double step_scalar(const KernelContext& ctx, size_t i) { return ctx.inputs[2].data<double>()[i]; }
+
 template <class T>
 struct SgdArgs {
   T* w;
@@ -60,14 +63,14 @@ void run_sgd(const KernelContext& ctx, const SgdArgs<T>& a) {
   });
 }
 
-// inputs: weight, grad[, velocity]
+// inputs: weight, grad, scalars (learning rate, decay)[, velocity]
 template <class T>
 void sgd_update(const KernelContext& ctx) {
   const SgdArgs<T> a{data<T>(ctx, 0),          data<T>(ctx, 1),
-                     data<T>(ctx, 2),          attr<T>(ctx, "learning_rate"),
-                     attr<T>(ctx, "momentum"), attr<T>(ctx, "decay")};
+                     data<T>(ctx, 3),          static_cast<T>(step_scalar(ctx, 0)),
+                     attr<T>(ctx, "momentum"), static_cast<T>(step_scalar(ctx, 1))};
   const bool momentum = a.v != nullptr, nesterov = ctx.attrs.get<bool>("nesterov");
-  const bool decay = ctx.attrs.get<double>("decay") != 1.0;
+  const bool decay = step_scalar(ctx, 1) != 1.0;
   if (!momentum) {
     decay ? run_sgd<T, false, false, true>(ctx, a) : run_sgd<T, false, false, false>(ctx, a);
   } else if (nesterov) {
@@ -114,20 +117,20 @@ void run_adam(const KernelContext& ctx, const AdamArgs<T>& a) {
   });
 }
 
-// inputs: weight, grad, m, v[, v_max]
+// inputs: weight, grad, scalars (alpha, decay), m, v[, v_max]
 template <class T>
 void adam_update(const KernelContext& ctx) {
   const AdamArgs<T> a{data<T>(ctx, 0),
                       data<T>(ctx, 1),
-                      data<T>(ctx, 2),
                       data<T>(ctx, 3),
                       data<T>(ctx, 4),
-                      attr<T>(ctx, "alpha"),
+                      data<T>(ctx, 5),
+                      static_cast<T>(step_scalar(ctx, 0)),
                       static_cast<T>(1.0 - ctx.attrs.get<double>("beta_1")),
                       static_cast<T>(1.0 - ctx.attrs.get<double>("beta_2")),
                       attr<T>(ctx, "epsilon"),
-                      attr<T>(ctx, "decay")};
-  const bool amsgrad = a.v_max != nullptr, decay = ctx.attrs.get<double>("decay") != 1.0;
+                      static_cast<T>(step_scalar(ctx, 1))};
+  const bool amsgrad = a.v_max != nullptr, decay = step_scalar(ctx, 1) != 1.0;
   if (amsgrad) {
     decay ? run_adam<T, true, true>(ctx, a) : run_adam<T, true, false>(ctx, a);
   } else {
