@@ -146,7 +146,9 @@ void Model::graph_step(const Batch& batch, bool training) {
       return results;
     };
     step.function = std::make_unique<nabla::detail::FunctionCore>(
-        std::move(body), FunctionOptions{.name = name() + "." + caller, .optimize = c.jit_compile});
+        std::move(body),
+        FunctionOptions{
+            .name = name() + "." + caller, .optimize = c.jit_compile, .unknown_batch = true});
   }
   if (training && step.function->num_traces() > 0) {
     // The graph updates the weights that were trainable when it was traced.
@@ -169,7 +171,9 @@ std::vector<Tensor> Model::graph_predict_step(const Batch& batch) {
       return step.model->forward(args, false);
     };
     step.function = std::make_unique<nabla::detail::FunctionCore>(
-        std::move(body), FunctionOptions{.name = name() + ".predict", .optimize = c.jit_compile});
+        std::move(body),
+        FunctionOptions{
+            .name = name() + ".predict", .optimize = c.jit_compile, .unknown_batch = true});
   }
   return run_step(step, this, "predict", batch.x);
 }

@@ -136,4 +136,60 @@ TEST(NnGraphMode, ChangingTrainabilityNeedsARecompile) {
   EXPECT_NO_THROW((void)model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0}));
 }
 
+/// Counts its calls: in graph mode a layer's C++ runs only while a step is traced.
+class CallCounter : public nn::ClonableLayer<CallCounter> {
+ public:
+  explicit CallCounter(int* calls) : ClonableLayer<CallCounter>("call_counter"), calls_(calls) {}
+  Tensor call(const Tensor& x, bool) override {
+    ++*calls_;
+    return x;
+  }
+
+ private:
+  int* calls_;
+};
+
+nn::Sequential counted_mlp(bool eager, int* calls) {
+  random::seed(13);
+  auto model = nn::Sequential({nn::Input({8}), nn::Dense(16, {.activation = "relu"}),
+                               nn::Dropout(0.2), CallCounter(calls), nn::Dense(3)});
+  model.compile({.optimizer = optim::SGD({.learning_rate = 0.05, .momentum = 0.9}),
+                 .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .run_eagerly = eager});
+  return model;
+}
+
+TEST(NnGraphMode, OneTraceServesEveryBatchSize) {
+  // Steps are traced with an unknown batch dimension: a partial last batch, and every other
+  // batch size, reuse the first trace (the body runs twice on the first call: at its batch size
+  // and at the probe size of Note [Unknown batch dimension]).
+  auto [x, y] = blobs(300, 6);
+  int graph_calls = 0, eager_calls = 0;
+  auto graph = counted_mlp(false, &graph_calls);
+  auto eager = counted_mlp(true, &eager_calls);
+  graph_calls = 0;  // building the model called the layer symbolically
+  random::seed(2);
+  const History hg = graph.fit(x, y, {.batch_size = 64, .epochs = 2, .verbose = 0});  // 64, 44
+  EXPECT_EQ(graph_calls, 2);
+  for (int64_t rows : {10, 7, 1}) {
+    (void)graph.train_on_batch(x.slice(0, 0, rows), y.slice(0, 0, rows));
+  }
+  EXPECT_EQ(graph_calls, 2);
+  random::seed(2);
+  const History he = eager.fit(x, y, {.batch_size = 64, .epochs = 2, .verbose = 0});
+  for (int64_t rows : {10, 7, 1}) {
+    (void)eager.train_on_batch(x.slice(0, 0, rows), y.slice(0, 0, rows));
+  }
+  expect_close(hg["loss"], he["loss"], "loss");
+  expect_same_weights(eager, graph);
+  graph_calls = 0;
+  for (int64_t rows : {100, 50, 10}) {  // batches of 32, 4, 18 and 10 rows
+    const Tensor part = x.slice(0, 0, rows);
+    expect_close(graph.predict(part, {.batch_size = 32, .verbose = 0}).to_vector<double>(),
+                 eager.predict(part, {.batch_size = 32, .verbose = 0}).to_vector<double>(),
+                 "predict " + std::to_string(rows));
+  }
+  EXPECT_EQ(graph_calls, 2);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // nabla::function: wraps a C++ callable over tensors; the first call with a new input signature
 // (shapes, dtypes, device) traces it into a Graph, optimises the graph, and later calls with that
-// signature run the graph without running the C++ code again (tf.function; docs/graph.md).
+// signature run the graph without running the C++ code again (tf.function; docs/graph.md). With
+// FunctionOptions::unknown_batch, one trace may serve every batch size.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,14 @@ namespace nabla {
 struct FunctionOptions {
   std::string name = "function";  // used in errors and the retracing warning
   bool optimize = true;           // run the graph passes (nabla/graph/passes.hpp) after tracing
+  /// Dimension 0 of every argument of rank >= 1 is one batch size B that may change between
+  /// calls (rank-0 arguments are per-call scalars): the first call with a new batch-free
+  /// signature traces the body twice, at its batch size and at a probe size, and when the two
+  /// graphs differ only in multiples of B, later batch sizes reuse that trace instead of running
+  /// the body again (tf.function's TensorSpec([None, ...]); docs/graph.md). A call whose
+  /// batched arguments disagree on dimension 0, or a body that uses B non-linearly, is traced
+  /// per exact signature as without the option.
+  bool unknown_batch = false;
 };
 
 namespace graph {
@@ -39,6 +48,8 @@ using TracedBody = std::function<std::vector<Tensor>(const std::vector<Tensor>& 
 
 namespace detail {
 
+struct FunctionSignature;
+
 /// The type-erased part of Function: the cache of traced graphs by input signature.
 class FunctionCore {
  public:
@@ -52,6 +63,14 @@ class FunctionCore {
   struct Cache;
   struct CacheEntry;
   CacheEntry& entry_for(const std::vector<Tensor>& args);
+  /// unknown_batch: the entry a batch template gives (tracing the template first if needed), or
+  /// nullptr when the call must be traced as its exact signature.
+  CacheEntry* batch_entry_for(const FunctionSignature& signature);
+  /// Runs the body on symbolic arguments of `specs`: a trace, counted; `probe` traces do not
+  /// count towards the retracing warning.
+  Graph trace_counted(const std::vector<ValueSpec>& specs, bool probe);
+  /// Optimises `g` (unless options say not to) and caches it under `signature`.
+  CacheEntry& add_entry(FunctionSignature signature, Graph g, const char* how);
 
   graph::TracedBody body_;
   FunctionOptions options_;
@@ -119,7 +138,9 @@ class Function {
     return core<Args...>().graph_for(as_list(args...));
   }
 
-  /// How many times the body was traced (once per distinct input signature).
+  /// How many times the body ran (was traced): once per distinct input signature; with
+  /// FunctionOptions::unknown_batch, twice for the first call with a new batch-free signature
+  /// (the probe trace counts) and not at all for a batch size the template serves.
   [[nodiscard]] size_t num_traces() const { return core_ == nullptr ? 0 : core_->num_traces(); }
 
  private:
