@@ -190,6 +190,8 @@ FunctionCore::CacheEntry& FunctionCore::add_entry(FunctionSignature signature, G
   if (dump_graphs())
     std::cerr << "nabla::function '" << options_.name << "' (" << how << "):\n" << g.str();
   auto plan = graph::make_run_plan(g);
+  if (dump_graphs())
+    std::cerr << "nabla::function '" << options_.name << "': " << plan->memory.summary() << "\n";
   cache_->entries.push_back(std::make_unique<CacheEntry>(
       CacheEntry{std::move(signature), std::move(g), std::move(plan)}));
   return *cache_->entries.back();

@@ -1,8 +1,9 @@
 // Graph::run: executes the nodes in order, releasing each value after its last use. With autograd
 // to record, every node goes through dispatch(), so a traced function's outputs are
 // differentiable like eager ones; without (fit's steps run under NoGradGuard), kernels are called
-// directly from the plan (Note [Planned execution]). Independent small ops may run concurrently
-// (Note [Inter-op parallelism]).
+// directly from the plan (Note [Planned execution]), their outputs placed in one arena by the
+// memory plan (Note [Memory plan] in memory_plan.cpp). Independent small ops may run
+// concurrently (Note [Inter-op parallelism]).
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -67,7 +68,9 @@ void check_args(const Graph& g, const std::vector<Tensor>& args) {
 // (produced by a kernel, not a view, read for the last time here, not a result of the graph), and
 // at run time the runner takes its buffer when no one else holds it (the tensor handle and its
 // storage each have a single owner, the runner). bias + relu then makes one buffer, not two, and
-// a backward chain of products reuses one gradient buffer: less memory and warmer caches.
+// a backward chain of products reuses one gradient buffer: less memory and warmer caches. Values
+// in the arena skip the run-time check: the memory plan decided their donations (Note [Memory
+// plan]), and their shared storage could never pass it.
 
 /// The elementwise families (elementwise_ops.def): their kernels read and write element i only.
 bool is_elementwise(const OpDef& op) {
@@ -120,10 +123,25 @@ bool can_call_kernels(const Graph& g, const RunPlan& plan, const std::vector<Ten
   return true;
 }
 
+/// True when the steps run one at a time in node order (else by depth, Note [Inter-op
+/// parallelism]).
+bool runs_serially(const RunPlan& plan) {
+  return plan.has_effects || !inter_op_enabled.load(std::memory_order_relaxed) || num_threads() < 2;
+}
+
 class GraphRunner {
  public:
   GraphRunner(const Graph& g, const RunPlan& plan, const std::vector<Tensor>& args, bool direct)
-      : g_(g), plan_(plan), direct_(direct), values_(g.nodes.size()), attrs_(plan.steps.size()) {
+      : g_(g),
+        plan_(plan),
+        direct_(direct),
+        serial_(runs_serially(plan)),
+        // The plan's intervals follow node order: the arena serves the serial schedule only.
+        arena_(direct && serial_ && plan.memory.arena_bytes > 0 && memory_planning_enabled()
+                   ? plan.arena->acquire(plan.memory.arena_bytes)
+                   : ArenaCache::Lease()),
+        values_(g.nodes.size()),
+        attrs_(plan.steps.size()) {
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       const GraphNode& node = g.nodes[i];
       if (node.kind == GraphNode::Kind::Input) {
@@ -145,8 +163,7 @@ class GraphRunner {
   }
 
   void run() {
-    if (plan_.has_effects || !inter_op_enabled.load(std::memory_order_relaxed) ||
-        num_threads() < 2) {
+    if (serial_) {
       for (size_t s = 0; s < plan_.steps.size(); ++s) {
         run_step(s);
         release_after(s);
@@ -159,7 +176,12 @@ class GraphRunner {
   [[nodiscard]] std::vector<Tensor> results() const {
     std::vector<Tensor> out;
     out.reserve(g_.outputs.size());
-    for (GraphValue v : g_.outputs) out.push_back(value(v));
+    for (GraphValue v : g_.outputs) {
+      out.push_back(value(v));
+      // The plan never places a result's storage in the arena: it is reused by the next run.
+      NABLA_ASSERT(!arena_.held() || out.back().storage() != arena_.storage(),
+                   "a graph result in the run's arena");
+    }
     return out;
   }
 
@@ -178,7 +200,7 @@ class GraphRunner {
     // Before the operands below add owners to it.
     Tensor donated;
     if (direct_ && step.donor >= 0)
-      donated = sole_owned(node.inputs[static_cast<size_t>(step.donor)]);
+      donated = donor(s, node.inputs[static_cast<size_t>(step.donor)]);
     std::vector<Tensor> operands;
     operands.reserve(node.inputs.size());
     for (GraphValue v : node.inputs) operands.push_back(value(v));
@@ -189,13 +211,29 @@ class GraphRunner {
     run_kernel(s, operands, std::move(donated));
   }
 
-  /// The value's tensor when the runner holds the only handle to it and to its storage, so it
-  /// may be overwritten (Note [In-place execution]); else an undefined tensor.
-  [[nodiscard]] Tensor sole_owned(GraphValue v) const {
+  /// The tensor of step `s`'s donor `v` when its output may be written over it; else an undefined
+  /// tensor (Note [In-place execution]). An arena value is donated when the memory plan says so;
+  /// any other when the runner holds the only handle to it and to its storage.
+  [[nodiscard]] Tensor donor(size_t s, GraphValue v) const {
     const Tensor& t = value(v);
+    if (arena_.held() && t.storage() == arena_.storage())
+      return plan_.memory.static_donor[s] ? t : Tensor();
     const bool sole = t.impl_ptr().use_count() == 1 && t.storage() != nullptr &&
                       t.storage().use_count() == 1 && t.layout().offset() == 0 && t.is_contiguous();
     return sole ? t : Tensor();
+  }
+
+  /// Output `k` of step `s`: at its offset in the arena when the memory plan placed it, else a
+  /// fresh tensor.
+  [[nodiscard]] Tensor new_output(size_t s, size_t k, Device device) const {
+    const size_t i = plan_.steps[s].node;
+    const ValueSpec& spec = g_.nodes[i].outputs[k];
+    if (arena_.held() && device == arena_.storage()->device()) {
+      const MemoryPlan::Value* planned =
+          plan_.memory.find({static_cast<int32_t>(i), static_cast<int32_t>(k)});
+      if (planned != nullptr) return arena_.tensor(spec, planned->offset);
+    }
+    return Tensor::empty(spec.shape, spec.dtype, device);
   }
 
   /// The body of dispatch() for a node whose output specs the graph records and for which
@@ -221,7 +259,7 @@ class GraphRunner {
       outputs.reserve(node.outputs.size());
       if (donated.defined()) outputs.push_back(std::move(donated));
       for (size_t k = outputs.size(); k < node.outputs.size(); ++k) {
-        outputs.push_back(Tensor::empty(node.outputs[k].shape, node.outputs[k].dtype, device));
+        outputs.push_back(new_output(s, k, device));
       }
       if (step.has_elements) op.kernel(device.kind)(KernelContext{operands, outputs, attrs});
     }
@@ -274,6 +312,8 @@ class GraphRunner {
   const Graph& g_;
   const RunPlan& plan_;
   bool direct_;
+  bool serial_;
+  ArenaCache::Lease arena_;  // before values_: given back after the arena tensors are dropped
   std::vector<std::vector<Tensor>> values_;
   std::vector<std::optional<Attrs>> attrs_;  // per step; random ops: the counters of this run
 };
@@ -346,6 +386,7 @@ std::shared_ptr<const RunPlan> make_run_plan(const Graph& g) {
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     plan->levels[static_cast<size_t>(depth[plan->steps[s].node])].push_back(s);
   }
+  plan->memory = make_memory_plan(g, *plan);
   return plan;
 }
 

@@ -1,13 +1,14 @@
 // RunPlan: what running a Graph needs that does not change between runs, worked out once per
 // graph (nabla::function keeps one per traced signature): the op nodes in order, which values die
-// after each node, which inputs an elementwise node may overwrite, and the depth levels for
-// inter-op parallelism.
+// after each node, which inputs an elementwise node may overwrite, the depth levels for inter-op
+// parallelism, and where kernel outputs go in the arena (Note [Memory plan] in memory_plan.cpp).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "graph/memory_plan.hpp"
 #include "nabla/graph/graph.hpp"
 
 namespace nabla::graph {
@@ -28,6 +29,8 @@ struct RunPlan {
   std::vector<size_t> captures;             // the Capture nodes
   bool has_effects = false;
   bool has_random = false;
+  MemoryPlan memory;  // where kernel outputs go in the arena when kernels are called directly
+  std::shared_ptr<ArenaCache> arena = std::make_shared<ArenaCache>();  // kept between runs
 };
 
 /// Works out the plan of `g` (which must be verified or traced: topologically ordered).

@@ -388,4 +388,12 @@ INSTANTIATE_TEST_SUITE_P(Ops, OpTable, ::testing::ValuesIn(all_cases()),
                          });
 
 }  // namespace
+
+nabla::Tensor random_tensor(const InputSpec& spec, const nabla::Shape& shape,
+                            std::mt19937_64& rng) {
+  InputSpec at = spec;
+  at.shape = shape;
+  return to_tensor(random_ref(at, rng), spec.dtype);
+}
+
 }  // namespace optable

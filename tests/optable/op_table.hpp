@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <nabla/nabla.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ std::vector<OpCase>& registry();
 struct Registrar {
   explicit Registrar(std::vector<OpCase> cases);
 };
+
+/// Random values for `spec` at `shape` (the driver's conventions: integers in [low, high], bools
+/// 0 or 1, floats uniform in [low, high]), as a tensor of spec.dtype.
+nabla::Tensor random_tensor(const InputSpec& spec, const nabla::Shape& shape, std::mt19937_64& rng);
 
 // ---- reference helpers ----
 /// y = f(x) elementwise.

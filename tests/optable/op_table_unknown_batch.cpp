@@ -17,23 +17,6 @@ namespace {
 
 using nabla::Tensor;
 
-/// Random values for `spec` at `shape` (the conventions of the op-table driver: integers in
-/// [low, high], bools 0 or 1, floats uniform in [low, high]).
-Tensor random_input(const InputSpec& spec, const nabla::Shape& shape, std::mt19937_64& rng) {
-  std::vector<double> data(static_cast<size_t>(shape.numel()));
-  for (double& v : data) {
-    if (spec.dtype == nabla::bool_) {
-      v = static_cast<double>(rng() & 1);
-    } else if (nabla::is_integral(spec.dtype)) {
-      v = std::min(std::floor(std::uniform_real_distribution<double>(spec.low, spec.high + 1)(rng)),
-                   spec.high);
-    } else {
-      v = std::uniform_real_distribution<double>(spec.low, spec.high)(rng);
-    }
-  }
-  return nabla::from_vector(data, shape).astype(spec.dtype);
-}
-
 /// The row's inputs with dimension 0 of every input of rank >= 1 set to `batch`.
 std::vector<Tensor> inputs_at(const OpCase& c, int64_t batch) {
   std::mt19937_64 rng(std::hash<std::string>{}(c.name) + static_cast<uint64_t>(batch));
@@ -41,7 +24,7 @@ std::vector<Tensor> inputs_at(const OpCase& c, int64_t batch) {
   for (const InputSpec& spec : c.inputs) {
     nabla::Shape shape = spec.shape;
     if (shape.rank() > 0) shape[0] = batch;
-    inputs.push_back(random_input(spec, shape, rng));
+    inputs.push_back(random_tensor(spec, shape, rng));
   }
   return inputs;
 }

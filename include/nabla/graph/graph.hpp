@@ -89,6 +89,11 @@ namespace graph {
 /// gains only when the ops are tiny and OpenMP threads spin (Note [Inter-op parallelism]).
 /// Results are the same either way.
 void set_inter_op_parallelism(bool enabled);
+/// Whether runs that call kernels directly (no autograd to record) place the intermediate values
+/// in one arena laid out by liveness, reused across runs (Note [Memory plan] in
+/// src/graph/memory_plan.cpp). On by default; the environment variable NABLA_MEMORY_PLANNING=0
+/// turns it off at startup. Results are the same either way.
+void set_memory_planning(bool enabled);
 }  // namespace graph
 
 }  // namespace nabla
