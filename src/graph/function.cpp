@@ -91,6 +91,8 @@ struct FunctionCore::Cache {
   std::vector<std::unique_ptr<CacheEntry>>
       entries;  // stable addresses: graph_for returns references
   std::vector<BatchFamily> families;
+  /// One arena for every graph of the function (a partial last batch reuses the full batch's).
+  std::shared_ptr<graph::ArenaCache> arena = std::make_shared<graph::ArenaCache>();
   size_t traces = 0;             // runs of the body (probe traces included)
   size_t counted_for_storm = 0;  // the same without probe traces: the retracing warning's count
   bool warned = false;
@@ -189,7 +191,7 @@ FunctionCore::CacheEntry& FunctionCore::add_entry(FunctionSignature signature, G
   if (options_.optimize) g = passes::optimize(g);
   if (dump_graphs())
     std::cerr << "nabla::function '" << options_.name << "' (" << how << "):\n" << g.str();
-  auto plan = graph::make_run_plan(g);
+  auto plan = graph::make_run_plan(g, cache_->arena);
   if (dump_graphs())
     std::cerr << "nabla::function '" << options_.name << "': " << plan->memory.summary() << "\n";
   cache_->entries.push_back(std::make_unique<CacheEntry>(

@@ -320,8 +320,9 @@ class GraphRunner {
 
 }  // namespace
 
-std::shared_ptr<const RunPlan> make_run_plan(const Graph& g) {
+std::shared_ptr<const RunPlan> make_run_plan(const Graph& g, std::shared_ptr<ArenaCache> arena) {
   auto plan = std::make_shared<RunPlan>();
+  if (arena != nullptr) plan->arena = std::move(arena);
   const size_t n = g.nodes.size();
   std::vector<bool> returned(n, false);
   for (GraphValue v : g.outputs) returned[static_cast<size_t>(v.node)] = true;

@@ -34,7 +34,10 @@ struct RunPlan {
 };
 
 /// Works out the plan of `g` (which must be verified or traced: topologically ordered).
-[[nodiscard]] std::shared_ptr<const RunPlan> make_run_plan(const Graph& g);
+/// `arena`: the arena cache to run from, shared by the plans of one function (its graphs run one
+/// at a time, so one arena of the largest plan's size serves them all); null: a new one.
+[[nodiscard]] std::shared_ptr<const RunPlan> make_run_plan(
+    const Graph& g, std::shared_ptr<ArenaCache> arena = nullptr);
 /// Graph::run with a plan made by make_run_plan(g).
 [[nodiscard]] std::vector<Tensor> run_with_plan(const Graph& g, const RunPlan& plan,
                                                 const std::vector<Tensor>& args);

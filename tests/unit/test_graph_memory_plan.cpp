@@ -246,6 +246,31 @@ TEST(MemoryPlan, TheArenaIsKeptBetweenRunsAndLentToOneRunAtATime) {
             static_cast<const char*>(c.storage()->data()) + 128);
 }
 
+TEST(MemoryPlan, PlansOfOneFunctionShareOneArena) {
+  // nabla::function gives the plans of all its graphs one ArenaCache: a partial last batch runs
+  // in the full batch's arena instead of keeping a second one alive.
+  const Body body = [](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{sum(exp(matmul(matmul(a[0], a[0]), a[0])))};
+  };
+  const Graph big = testing::trace(body, {kMatrix});
+  const Graph small = testing::trace(body, {ValueSpec{Shape{4, 4}, float32}});
+  auto shared = std::make_shared<graph::ArenaCache>();
+  const auto big_plan = graph::make_run_plan(big, shared);
+  const auto small_plan = graph::make_run_plan(small, shared);
+  ASSERT_GT(small_plan->memory.arena_bytes, 0);
+  ASSERT_LT(small_plan->memory.arena_bytes, big_plan->memory.arena_bytes);
+  const MemoryPlanningGuard planning(true);
+  NoGradGuard no_grad;
+  const Tensor x = random::normal({8, 8}, 0.0, 0.3), y = random::normal({4, 4}, 0.0, 0.3);
+  const std::vector<Tensor> a = graph::run_with_plan(big, *big_plan, {x});
+  const std::shared_ptr<const Storage> arena = shared->cached();
+  ASSERT_NE(arena, nullptr);
+  const std::vector<Tensor> b = graph::run_with_plan(small, *small_plan, {y});
+  EXPECT_EQ(shared->cached(), arena);  // reused, not replaced
+  EXPECT_EQ(values(a[0]), values(body({x})[0]));
+  EXPECT_EQ(values(b[0]), values(body({y})[0]));
+}
+
 // --- Training steps: planning on and off give the same bits, equal to eager execution ---
 
 enum class Mode { Eager, Unplanned, Planned };
