@@ -168,6 +168,10 @@ void Optimizer::check_inputs(const std::vector<Tensor>& grads, const std::vector
 
 void Optimizer::build(const std::vector<Tensor>& weights) {
   bind(weights);
+  create_state(weights);
+}
+
+void Optimizer::create_state(const std::vector<Tensor>& weights) {
   PauseTracing concrete;  // the state is real even when the first step is being traced
   NoGradGuard no_grad;
   for (const StateGroup& group : state_groups()) {
@@ -199,8 +203,8 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
       learning_rate.defined() && learning_rate.numel() == 1 && is_floating(learning_rate.dtype()),
       ValueError, name(), ": the learning rate must be a floating scalar tensor, got ",
       learning_rate.defined() ? learning_rate.shape() : Shape{});
-  check_inputs(grads, weights);
-  build(weights);
+  check_inputs(grads, weights);  // binds the weights
+  create_state(weights);
   NoGradGuard no_grad;
   std::vector<Tensor> clipped(grads.size());
   for (size_t i = 0; i < grads.size(); ++i) {

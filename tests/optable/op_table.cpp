@@ -313,6 +313,16 @@ void expect_same_values(const std::vector<double>& got, const std::vector<double
   }
 }
 
+}  // namespace
+
+void expect_same_values(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  expect_same_values(got.to_vector<double>(), want.to_vector<double>(), what);
+}
+
+namespace {
+
 TEST_P(OpTraced, GraphAgreesWithEager) {
   const OpCase& c = registry()[GetParam()];
   std::vector<Tensor> inputs = random_inputs(c);

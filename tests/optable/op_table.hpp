@@ -55,6 +55,11 @@ struct Registrar {
 /// 0 or 1, floats uniform in [low, high]), as a tensor of spec.dtype.
 nabla::Tensor random_tensor(const InputSpec& spec, const nabla::Shape& shape, std::mt19937_64& rng);
 
+/// `got` equals `want` bit for bit (shape, dtype, and every element; NaN where NaN): the graph
+/// drivers' check that two ways of running a row agree exactly.
+void expect_same_values(const nabla::Tensor& got, const nabla::Tensor& want,
+                        const std::string& what);
+
 // ---- reference helpers ----
 /// y = f(x) elementwise.
 Ref map(const Ref& x, const std::function<double(double)>& f);

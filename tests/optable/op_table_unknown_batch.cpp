@@ -40,20 +40,6 @@ std::optional<int64_t> shared_batch(const OpCase& c) {
   return batch.has_value() && *batch >= 2 ? batch : std::nullopt;
 }
 
-/// Bit for bit (NaN where NaN).
-void expect_same_values(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  ASSERT_EQ(got.dtype(), want.dtype()) << what;
-  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (size_t i = 0; i < g.size(); ++i) {
-    if (std::isnan(w[i])) {
-      EXPECT_TRUE(std::isnan(g[i])) << what << " element " << i;
-    } else {
-      EXPECT_EQ(g[i], w[i]) << what << " element " << i;
-    }
-  }
-}
-
 /// Within the row's tolerance, as the forward suite compares with the reference.
 void expect_close_values(const Tensor& got, const Tensor& want, double tolerance,
                          const std::string& what) {

@@ -140,6 +140,8 @@ class Optimizer {
   void check_inputs(const std::vector<Tensor>& grads, const std::vector<Tensor>& weights);
   /// Binds the optimizer to `weights` on first use; afterwards checks they are the same tensors.
   void bind(const std::vector<Tensor>& weights);
+  /// Creates the per-weight state still missing for the bound `weights` (build() without bind).
+  void create_state(const std::vector<Tensor>& weights);
 
   LearningRate learning_rate_;
   ClipOptions clip_;
