@@ -9,35 +9,15 @@
 
 #include "backend/cpu/onednn.hpp"
 #include "unit/convolution_reference.hpp"
+#include "unit/onednn_switch.hpp"
 #include "unit/tensor_test_util.hpp"
 
 using namespace nabla;
 
 namespace {
 
-/// Switches oneDNN (and its Winograd convolutions) for the scope, restoring the previous state.
-class OneDnnSwitch {
- public:
-  explicit OneDnnSwitch(bool on, bool winograd = true)
-      : before_(cpu::onednn::enabled()), winograd_before_(cpu::onednn::winograd_enabled()) {
-    cpu::onednn::set_enabled(on);
-    cpu::onednn::set_winograd_enabled(winograd);
-  }
-  ~OneDnnSwitch() {
-    cpu::onednn::set_enabled(before_);
-    cpu::onednn::set_winograd_enabled(winograd_before_);
-  }
-  OneDnnSwitch(const OneDnnSwitch&) = delete;
-  OneDnnSwitch& operator=(const OneDnnSwitch&) = delete;
-
- private:
-  bool before_, winograd_before_;
-};
-
-bool built_with_onednn() {
-  const OneDnnSwitch on(true);
-  return cpu::onednn::enabled();
-}
+using nabla::testing::built_with_onednn;
+using nabla::testing::OneDnnSwitch;
 
 conv_test::Ref ref(const Tensor& t) { return {t.shape().dims(), t.to_vector<double>()}; }
 

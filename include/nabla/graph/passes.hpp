@@ -31,7 +31,16 @@ namespace nabla::passes {
 /// the group's last op (where the fused node goes); at most 8 inputs and 32 ops a group.
 [[nodiscard]] Graph fuse_elementwise(const Graph& g);
 
-/// The passes above but fusion, repeated until the graph stops shrinking; then elementwise fusion.
+/// Layout choices for convolutions (Note [Convolution layouts]): each float32 convolution that
+/// oneDNN runs with an operand in a blocked layout of its own becomes conv_with_layouts, taking
+/// and giving those operands as they are, with relayout nodes between them and nabla's layouts;
+/// then common subexpressions and dead code are eliminated, so a value is laid out once however
+/// many convolutions read it, and not at all between two that share a layout. Results are
+/// unchanged bit for bit. A graph without such convolutions (oneDNN off, float64) is unchanged.
+[[nodiscard]] Graph choose_convolution_layouts(const Graph& g);
+
+/// The passes above but fusion and layouts, repeated until the graph stops shrinking; then
+/// convolution layouts; then elementwise fusion.
 [[nodiscard]] Graph optimize(const Graph& g);
 
 }  // namespace nabla::passes

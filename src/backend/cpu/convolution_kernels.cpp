@@ -18,6 +18,7 @@
 #include "backend/cpu/convolution_direct.hpp"
 #include "backend/cpu/convolution_im2col.hpp"
 #include "backend/cpu/convolution_onednn.hpp"
+#include "backend/cpu/dense.hpp"
 #include "backend/cpu/gemm.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
@@ -205,18 +206,6 @@ void conv_weight_grad(const ConvPlan& p, const T* x, const T* g, T* dw) {
     const T* part = partial.data() + (slot - 1) * size;
     for (int64_t i = 0; i < size; ++i) dw[i] += part[i];
   }
-}
-
-/// t itself when contiguous, else a contiguous copy (the gemms read rows in place).
-Tensor dense(const Tensor& t) {
-  if (t.is_contiguous()) return t;
-  Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
-  if (t.dtype() == DType::Float32) {
-    unary_loop<float, float>(out, t, [](float v) { return v; });
-  } else {
-    unary_loop<double, double>(out, t, [](double v) { return v; });
-  }
-  return out;
 }
 
 /// Runs fn<T>() for the op's floating dtype (the infer rule admits float32 and float64 only).

@@ -9,6 +9,7 @@
 #include "backend/cpu/onednn.hpp"
 
 #ifdef NABLA_HAVE_ONEDNN
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <dnnl.hpp>
@@ -32,6 +33,15 @@ bool conv_forward(const ConvPlan&, const float*, const float*, const float*, boo
 }
 bool conv_input_grad(const ConvPlan&, const float*, const float*, float*) { return false; }
 bool conv_weight_grad(const ConvPlan&, const float*, const float*, float*) { return false; }
+std::optional<std::vector<std::optional<BlockedLayout> > > conv_chosen_layouts(ConvKind,
+                                                                               const ConvPlan&) {
+  return std::nullopt;
+}
+bool conv_run(ConvKind, const ConvPlan&, const std::vector<const float*>&,
+              const std::vector<const BlockedLayout*>&) {
+  return false;
+}
+bool relayout(const BlockedLayout&, const BlockedLayout&, const float*, float*) { return false; }
 
 #else
 
@@ -106,14 +116,63 @@ memory::desc any_layout(const memory::desc& desc) {
   return memory::desc(desc.dims(), desc.data_type(), memory::format_tag::any);
 }
 
-enum class Kind : int64_t {
-  Forward,
-  ForwardBias,
-  ForwardRelu,
-  ForwardBiasRelu,
-  InputGrad,
-  WeightGrad
-};
+using Kind = ConvKind;
+
+/// `desc` as a BlockedLayout: a dense float32 blocked layout without padding or extras (the
+/// formats convolutions choose for channel counts that fill their blocks); else nothing.
+std::optional<BlockedLayout> layout_of(const memory::desc& desc) {
+  const dnnl_memory_desc_t& d = desc.data;
+  if (d.format_kind != dnnl_blocked || d.data_type != dnnl_f32 || d.offset0 != 0 ||
+      d.extra.flags != 0) {
+    return std::nullopt;
+  }
+  BlockedLayout l;
+  const auto rank = static_cast<size_t>(d.ndims);
+  for (size_t i = 0; i < rank; ++i) {
+    if (d.padded_dims[i] != d.dims[i] || d.padded_offsets[i] != 0 || d.dims[i] < 1)
+      return std::nullopt;
+    l.dims.push_back(d.dims[i]);
+    l.order.push_back(static_cast<int64_t>(i));
+  }
+  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  std::vector<int64_t> product(rank, 1);
+  for (int k = 0; k < b.inner_nblks; ++k) {
+    l.blocks.emplace_back(b.inner_idxs[k], b.inner_blks[k]);
+    product[static_cast<size_t>(b.inner_idxs[k])] *= b.inner_blks[k];
+  }
+  for (size_t i = 0; i < rank; ++i) {
+    if (l.dims[i] % product[i] != 0) return std::nullopt;
+  }
+  std::stable_sort(l.order.begin(), l.order.end(),
+                   [&](int64_t u, int64_t v) { return b.strides[u] > b.strides[v]; });
+  // The strides must be the dense ones of that order (a dim of outer extent 1 has any stride).
+  const std::vector<int64_t> strides = l.outer_strides();
+  for (size_t i = 0; i < rank; ++i) {
+    if (l.dims[i] / product[i] > 1 && strides[i] != b.strides[i]) return std::nullopt;
+  }
+  return l.normalized();
+}
+
+/// The oneDNN descriptor of a BlockedLayout (float32), filled in field by field: the stride
+/// constructor checks strides as if there were no inner blocks.
+memory::desc desc_of(const BlockedLayout& l) {
+  dnnl_memory_desc_t d{};
+  d.ndims = static_cast<int>(l.dims.size());
+  d.data_type = dnnl_f32;
+  d.format_kind = dnnl_blocked;
+  const std::vector<int64_t> outer = l.outer_strides();
+  dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  for (size_t i = 0; i < l.dims.size(); ++i) {
+    d.dims[i] = d.padded_dims[i] = l.dims[i];
+    b.strides[i] = outer[i];
+  }
+  b.inner_nblks = static_cast<int>(l.blocks.size());
+  for (size_t k = 0; k < l.blocks.size(); ++k) {
+    b.inner_idxs[k] = l.blocks[k].first;
+    b.inner_blks[k] = l.blocks[k].second;
+  }
+  return memory::desc(d);
+}
 
 /// Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3: 3x3, stride 1, channels in multiples of 16) or
 /// the direct algorithm. Winograd lets oneDNN pick blocked layouts for x and y too, so those are
@@ -151,14 +210,18 @@ struct Operand {
   memory::desc user, chosen;
   bool output = false;
   std::optional<dnnl::reorder> reorder;
+  /// `chosen` as a BlockedLayout when it differs from `user` and is one: an operand the graph
+  /// may hand over in that layout (conv_chosen_layouts).
+  std::optional<BlockedLayout> chosen_layout;
 };
 
 Operand operand(int arg, const memory::desc& user, const memory::desc& chosen, bool output) {
-  Operand o{arg, user, chosen, output, std::nullopt};
+  Operand o{arg, user, chosen, output, std::nullopt, std::nullopt};
   if (chosen != user) {
     const auto& from = output ? chosen : user;
     const auto& to = output ? user : chosen;
     o.reorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), from, cpu_engine(), to));
+    o.chosen_layout = layout_of(chosen);
   }
   return o;
 }
@@ -169,6 +232,16 @@ struct Entry {
   std::vector<Operand> operands;
   bool winograd = false;
 };
+
+/// Offers chosen layouts only where the primitive's view of nabla's layouts is
+/// conv_operand_layouts's (the generic path of a kernel reading a chosen layout relies on it).
+void check_user_layouts(Entry& e, Kind kind, const ConvPlan& p) {
+  const std::vector<BlockedLayout> user = conv_operand_layouts(kind, p);
+  bool same = user.size() == e.operands.size();
+  for (size_t i = 0; same && i < user.size(); ++i) same = layout_of(e.operands[i].user) == user[i];
+  if (same) return;
+  for (Operand& o : e.operands) o.chosen_layout.reset();
+}
 
 std::unique_ptr<Entry> make(Kind kind, const Geometry& g, Choice c) {
   auto e = std::make_unique<Entry>();
@@ -232,6 +305,7 @@ const Entry* entry(Kind kind, const ConvPlan& p) {
     for (const Choice c : choices) {
       try {
         made = make(kind, *g, c);
+        check_user_layouts(*made, kind, p);
         break;
       } catch (const dnnl::error&) {
         // unimplemented for this geometry: the next choice, or nabla's kernels
@@ -277,15 +351,25 @@ class Scratch {
   size_t size_ = 0;
 };
 
-/// Runs e with its operands at `data` (nabla's layouts), reordering where the entry says so.
-void run(const Entry& e, const std::vector<const float*>& data) {
+/// Runs e with its operands at `data`, in nabla's layouts or, where `layouts` has an entry, in
+/// the chosen one; reorders the others where the entry says so.
+void run(const Entry& e, const std::vector<const float*>& data,
+         const std::vector<const BlockedLayout*>& layouts) {
   thread_local dnnl::stream stream(cpu_engine());
   thread_local std::array<Scratch, 4> scratch;
   std::unordered_map<int, memory> args;
-  std::vector<std::pair<memory, memory> > outputs;  // (chosen, user) to reorder back
+  struct Back {  // an output to reorder into nabla's layout after the primitive
+    const dnnl::reorder* reorder;
+    memory chosen, user;
+  };
+  std::vector<Back> outputs;
   try {
     for (size_t i = 0; i < e.operands.size(); ++i) {
       const Operand& o = e.operands[i];
+      if (layouts[i] != nullptr) {
+        args.emplace(o.arg, memory(o.chosen, cpu_engine(), const_cast<float*>(data[i])));
+        continue;
+      }
       memory user(o.user, cpu_engine(), const_cast<float*>(data[i]));
       if (!o.reorder) {
         args.emplace(o.arg, user);
@@ -293,20 +377,14 @@ void run(const Entry& e, const std::vector<const float*>& data) {
       }
       memory chosen(o.chosen, cpu_engine(), scratch[i].get(o.chosen.get_size()));
       if (o.output) {
-        outputs.emplace_back(chosen, user);
+        outputs.push_back({&*o.reorder, chosen, user});
       } else {
         o.reorder->execute(stream, user, chosen);
       }
       args.emplace(o.arg, chosen);
     }
     e.primitive.execute(stream, args);
-    size_t next = 0;
-    for (const Operand& o : e.operands) {
-      if (o.reorder && o.output) {
-        o.reorder->execute(stream, outputs[next].first, outputs[next].second);
-        ++next;
-      }
-    }
+    for (Back& back : outputs) back.reorder->execute(stream, back.chosen, back.user);
     stream.wait();
     count_call(e.winograd);
   } catch (const dnnl::error& error) {
@@ -314,16 +392,70 @@ void run(const Entry& e, const std::vector<const float*>& data) {
   }
 }
 
+/// The entry oneDNN runs (kind, p) with, or null when it should not or cannot.
+const Entry* wanted_entry(Kind kind, const ConvPlan& p) {
+  return wanted(p, kind) ? entry(kind, p) : nullptr;
+}
+
 /// Runs (kind, p) through oneDNN with its operands at `data` when oneDNN should and can.
 bool run_if_wanted(Kind kind, const ConvPlan& p, const std::vector<const float*>& data) {
-  if (!wanted(p, kind)) return false;
-  const Entry* e = entry(kind, p);
+  const Entry* e = wanted_entry(kind, p);
   if (e == nullptr) return false;
-  run(*e, data);
+  run(*e, data, std::vector<const BlockedLayout*>(data.size(), nullptr));
   return true;
 }
 
+/// A reorder primitive per pair of layouts, built on first use and kept for the process.
+const dnnl::reorder& reorder_between(const BlockedLayout& from, const BlockedLayout& to) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::vector<int64_t>, std::vector<int64_t> >, dnnl::reorder> cache;
+  std::pair key{from.encode(), to.encode()};
+  const std::lock_guard lock(mutex);
+  auto found = cache.find(key);
+  if (found == cache.end()) {
+    const dnnl::reorder::primitive_desc pd(cpu_engine(), desc_of(from), cpu_engine(), desc_of(to));
+    found = cache.emplace(std::move(key), dnnl::reorder(pd)).first;
+  }
+  return found->second;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::optional<BlockedLayout> > > conv_chosen_layouts(ConvKind kind,
+                                                                               const ConvPlan& p) {
+  const Entry* e = wanted_entry(kind, p);
+  if (e == nullptr) return std::nullopt;
+  std::vector<std::optional<BlockedLayout> > layouts;
+  for (const Operand& o : e->operands) layouts.push_back(o.chosen_layout);
+  return layouts;
+}
+
+bool conv_run(ConvKind kind, const ConvPlan& p, const std::vector<const float*>& data,
+              const std::vector<const BlockedLayout*>& layouts) {
+  const Entry* e = wanted_entry(kind, p);
+  if (e == nullptr || e->operands.size() != data.size()) return false;
+  for (size_t i = 0; i < layouts.size(); ++i) {
+    const std::optional<BlockedLayout>& chosen = e->operands[i].chosen_layout;
+    if (layouts[i] != nullptr && (!chosen.has_value() || *chosen != *layouts[i])) return false;
+  }
+  run(*e, data, layouts);
+  return true;
+}
+
+bool relayout(const BlockedLayout& from, const BlockedLayout& to, const float* src, float* dst) {
+  if (!enabled() || from.numel() == 0) return false;
+  const dnnl::reorder& reorder = reorder_between(from, to);
+  thread_local dnnl::stream stream(cpu_engine());
+  try {
+    memory in(desc_of(from), cpu_engine(), const_cast<float*>(src));
+    memory out(desc_of(to), cpu_engine(), dst);
+    reorder.execute(stream, in, out);
+    stream.wait();
+  } catch (const dnnl::error& error) {
+    throw InternalError(std::string("relayout: oneDNN failed: ") + error.what());
+  }
+  return true;
+}
 
 bool conv_forward(const ConvPlan& p, const float* x, const float* w, const float* bias, bool relu,
                   float* y) {

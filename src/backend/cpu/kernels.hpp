@@ -16,6 +16,7 @@ void register_optimizer_kernels(KernelTable& table);
 void register_softmax_kernels(KernelTable& table);
 void register_dropout_kernels(KernelTable& table);
 void register_convolution_kernels(KernelTable& table);
+void register_convolution_layout_kernels(KernelTable& table);
 void register_pooling_kernels(KernelTable& table);
 void register_recurrent_lstm_kernels(KernelTable& table);
 void register_recurrent_gru_kernels(KernelTable& table);

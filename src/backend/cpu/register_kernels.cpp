@@ -15,6 +15,7 @@ void register_kernels(KernelTable& table) {
   register_softmax_kernels(table);
   register_dropout_kernels(table);
   register_convolution_kernels(table);
+  register_convolution_layout_kernels(table);
   register_pooling_kernels(table);
   register_recurrent_lstm_kernels(table);
   register_recurrent_gru_kernels(table);

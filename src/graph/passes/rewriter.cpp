@@ -102,8 +102,9 @@ Graph optimize(const Graph& g) {
         eliminate_common_subexpressions(simplify_algebra(fold_constants(current))));
     if (current.nodes.size() == before) break;
   }
-  // Last: fusion hides the fused ops from the rules above (a fused x * 1 is not simplified).
-  return eliminate_dead_code(fuse_elementwise(current));
+  // Then the layouts of convolutions, on the simplified graph; last, fusion, which hides the fused
+  // ops from the rules above (a fused x * 1 is not simplified).
+  return eliminate_dead_code(fuse_elementwise(choose_convolution_layouts(current)));
 }
 
 }  // namespace nabla::passes

@@ -1,0 +1,95 @@
+// CPU kernels of relayout and conv_with_layouts (src/ops/convolution_layout.hpp). float32 runs
+// through oneDNN: relayout is its reorder, and conv_with_layouts hands the operands that come in
+// the primitive's own layouts straight to it. Everything else (float64, oneDNN off or not built
+// in, a layout that is not the primitive's) takes the generic path: the operands brought into
+// nabla's layouts, the core op's own kernel, the output laid out. Both paths compute the same
+// convolution; only the fast one skips the copies.
+#include <optional>
+#include <string>
+
+#include "backend/cpu/convolution_layouts.hpp"
+#include "backend/cpu/convolution_onednn.hpp"
+#include "backend/cpu/dense.hpp"
+#include "backend/cpu/kernels.hpp"
+
+namespace nabla::cpu {
+namespace {
+
+/// dst (dense, laid out by `to`) = src (dense, laid out by `from`).
+void relayout_into(const BlockedLayout& from, const BlockedLayout& to, const Tensor& src,
+                   const Tensor& dst) {
+  if (src.dtype() == DType::Float32) {
+    if (onednn::relayout(from, to, src.data<float>(), dst.data<float>())) return;
+    relayout_generic(from, to, src.data<float>(), dst.data<float>());
+  } else {
+    relayout_generic(from, to, src.data<double>(), dst.data<double>());
+  }
+}
+
+BlockedLayout layout_attr(const Attrs& attrs, std::string_view key) {
+  return BlockedLayout::decode(attrs.get<std::vector<int64_t>>(key), "relayout");
+}
+
+void relayout_kernel(const KernelContext& ctx) {
+  relayout_into(layout_attr(ctx.attrs, "from"), layout_attr(ctx.attrs, "to"), dense(ctx.inputs[0]),
+                ctx.outputs[0]);
+}
+
+/// inputs: the operands of the core op `of`, each in nabla's layout or (attr layout<k>) a 1-D
+/// tensor in a blocked one; output likewise.
+void conv_with_layouts_kernel(const KernelContext& ctx) {
+  const Attrs& attrs = ctx.attrs;
+  const std::string& of = attrs.get<std::string>("of");
+  const size_t n = ctx.inputs.size();
+  const Shape &x = attrs.get<Shape>("x_shape"), &w = attrs.get<Shape>("w_shape"),
+              &y = attrs.get<Shape>("y_shape");
+  const ConvPlan p = make_conv_plan(x, w, y, attrs);
+  const ConvKind kind = *conv_kind_of(of, n == 3);
+  const std::vector<BlockedLayout> user = conv_operand_layouts(kind, p);
+  std::vector<std::optional<BlockedLayout>> layouts;
+  std::vector<const BlockedLayout*> given;
+  for (size_t k = 0; k <= n; ++k) {
+    const auto& code = attrs.get<std::vector<int64_t>>("layout" + std::to_string(k));
+    layouts.push_back(code.empty()
+                          ? std::nullopt
+                          : std::optional(BlockedLayout::decode(code, "conv_with_layouts")));
+  }
+  for (const auto& l : layouts) given.push_back(l.has_value() ? &*l : nullptr);
+  std::vector<Tensor> operands;
+  for (size_t k = 0; k < n; ++k) operands.push_back(dense(ctx.inputs[k]));
+  const Tensor& out = ctx.outputs[0];
+  if (out.dtype() == DType::Float32) {
+    std::vector<const float*> data;
+    for (const Tensor& t : operands) data.push_back(t.data<float>());
+    data.push_back(out.data<float>());
+    if (onednn::conv_run(kind, p, data, given)) return;
+  }
+  // The generic path. nabla's shapes of the operands, in pointer order.
+  std::vector<Shape> shapes;
+  if (kind == ConvKind::InputGrad) {
+    shapes = {y, w, x};
+  } else if (kind == ConvKind::WeightGrad) {
+    shapes = {x, y, w};
+  } else {
+    shapes = n == 3 ? std::vector<Shape>{x, w, Shape{y[-1]}, y} : std::vector<Shape>{x, w, y};
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (!layouts[k].has_value()) continue;
+    Tensor plain = Tensor::empty(shapes[k], out.dtype(), out.device());
+    relayout_into(*layouts[k], user[k], operands[k], plain);
+    operands[k] = plain;
+  }
+  std::vector<Tensor> result{
+      layouts[n].has_value() ? Tensor::empty(shapes[n], out.dtype(), out.device()) : out};
+  KernelTable::global().find(of, DeviceKind::CPU)(KernelContext{operands, result, attrs});
+  if (layouts[n].has_value()) relayout_into(user[n], *layouts[n], result[0], out);
+}
+
+}  // namespace
+
+void register_convolution_layout_kernels(KernelTable& table) {
+  table.add("relayout", DeviceKind::CPU, &relayout_kernel);
+  table.add("conv_with_layouts", DeviceKind::CPU, &conv_with_layouts_kernel);
+}
+
+}  // namespace nabla::cpu
