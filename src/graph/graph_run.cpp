@@ -73,7 +73,11 @@ void check_args(const Graph& g, const std::vector<Tensor>& args) {
 // plan]), and their shared storage could never pass it.
 
 /// The elementwise families (elementwise_ops.def): their kernels read and write element i only.
-bool is_elementwise(const OpDef& op) {
+/// A fused_elementwise node that also sums its value (Note [Fused sums]) is not: it writes sums
+/// before it has read every element.
+bool is_elementwise(const GraphNode& node) {
+  if (node.attrs != nullptr && node.attrs->has("axes")) return false;
+  const OpDef& op = *node.op;
   static const std::unordered_set<std::string_view> names = {
 #define NABLA_UNARY_OP(name, Functor, Accepts) #name,
 #define NABLA_BINARY_OP(name, Functor, Accepts, Result) #name,
@@ -363,7 +367,7 @@ std::shared_ptr<const RunPlan> make_run_plan(const Graph& g, std::shared_ptr<Are
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     RunPlan::Step& step = plan->steps[s];
     const GraphNode& node = g.nodes[step.node];
-    if (!is_elementwise(*node.op) || node.outputs.size() != 1) continue;
+    if (!is_elementwise(node) || node.outputs.size() != 1) continue;
     for (size_t k = 0; k < node.inputs.size() && step.donor < 0; ++k) {
       const GraphValue v = node.inputs[k];
       const auto producer = static_cast<size_t>(v.node);

@@ -1,8 +1,10 @@
 // fused_elementwise: the shape/dtype rule (which validates the program), and the VJP, which walks
 // the program backwards through the component ops' own VJPs (recomputing the intermediate values
 // they read with the component ops), so it is written with ops and can be differentiated again.
+// With a sum (attributes "axes", "keepdims", "keep_value"), the sum's own VJP starts the walk.
 #include "ops/fused_elementwise.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "nabla/ops/elementwise.hpp"
@@ -11,6 +13,9 @@
 #include "ops/vjp_util.hpp"
 
 namespace nabla {
+
+extern const OpDef sum_op;
+
 namespace {
 
 struct Instruction {
@@ -90,7 +95,19 @@ std::vector<TensorSpec> fused_infer(const OpDef& op, std::span<const Tensor> in,
                 x.shape(), " does not broadcast to the output shape ", shape);
   }
   validate_program(op, attrs.get<std::vector<int64_t>>("program"), k);
-  return single(shape, dtype);
+  if (!attrs.has("axes")) return single(shape, dtype);
+  NABLA_CHECK(attrs.has("keepdims") && attrs.has("keep_value"), ValueError, op.name,
+              ": a sum needs the attributes 'axes', 'keepdims' and 'keep_value'");
+  const std::vector<int64_t> axes =
+      normalize_axes(attrs.get<std::vector<int64_t>>("axes"), shape.rank(), op.name, true);
+  NABLA_CHECK(fused_sum_supported(shape.rank(), axes), ValueError, op.name, ": the sum over axes ",
+              Shape(axes), " of shape ", shape,
+              " is not supported (the reduced axes must be the leading or the trailing ones)");
+  Shape sum_shape = reduced_shape(shape, axes, attrs.get<bool>("keepdims"));
+  std::vector<TensorSpec> outputs;
+  if (attrs.get<bool>("keep_value")) outputs.push_back({shape, dtype});
+  outputs.push_back({std::move(sum_shape), dtype});
+  return outputs;
 }
 
 /// The VJP of one fused_elementwise call. Per value (the inputs, then the instructions' results):
@@ -125,7 +142,7 @@ class ProgramVjp {
   std::vector<Tensor> run() {
     if (!needs_[last_]) return std::vector<Tensor>(k_);
     recompute_values();
-    grads_[last_] = sum_to_shape(ctx_.grad_outputs[0], shapes_[last_]);
+    grads_[last_] = sum_to_shape(result_gradient(), shapes_[last_]);
     // The autograd engine's order (engine.cpp): an instruction runs once every reader of its
     // result has run, the latest-ready first, so that gradients summed at an input read several
     // times add up in the same order as in the unfused graph, to the same bits.
@@ -159,10 +176,26 @@ class ProgramVjp {
     return {static_cast<size_t>(in.lhs), rhs(in)};
   }
 
+  /// The gradient of the program's result: the result's own, plus what the sum's VJP gives when
+  /// there is a sum (the autograd engine adds a value's gradients in the same way when the sum is
+  /// a separate node; with two terms the order cannot change the bits).
+  Tensor result_gradient() const {
+    if (!reduces_) return ctx_.grad_outputs[0];
+    const TensorSpec value_spec[] = {
+        {Shape(ctx_.attrs.get<std::vector<int64_t>>("shape")), ctx_.input_specs[0].dtype}};
+    const Tensor sum_grad[] = {ctx_.grad_outputs[keeps_value_ ? 1 : 0]};
+    const bool needed[] = {true};
+    const VjpContext sum_ctx{{}, {}, value_spec, sum_grad, ctx_.attrs, needed};
+    Tensor spread = sum_op.vjp(sum_ctx)[0];
+    if (!keeps_value_) return spread;
+    return ctx_.grad_outputs[0] + spread;
+  }
+
   /// The values the component VJPs read (their `saves`), recomputed with the component ops from
-  /// the saved inputs; the output is saved itself.
+  /// the saved inputs; the output is saved itself, unless only its sum is an output.
   void recompute_values() {
-    const bool output_saved = ctx_.outputs[0].shape() == shapes_[last_];
+    const bool output_saved =
+        (!reduces_ || keeps_value_) && ctx_.outputs[0].shape() == shapes_[last_];
     std::vector<bool> wanted(last_ + 1, false);
     for (size_t j = program_.size(); j-- > 0;) {
       const Instruction& in = program_[j];
@@ -224,6 +257,8 @@ class ProgramVjp {
   }
 
   const VjpContext& ctx_;
+  const bool reduces_ = ctx_.attrs.has("axes");
+  const bool keeps_value_ = reduces_ && ctx_.attrs.get<bool>("keep_value");
   const std::vector<Instruction> program_;
   const size_t k_, last_;
   std::vector<Shape> shapes_;
@@ -242,6 +277,31 @@ Tensor fused_elementwise(std::span<const Tensor> inputs, const std::vector<int64
                          const Shape& shape) {
   return dispatch1(fused_elementwise_op, inputs,
                    Attrs{{"shape", shape.dims()}, {"program", program}});
+}
+
+std::vector<Tensor> fused_elementwise_sum(std::span<const Tensor> inputs,
+                                          const std::vector<int64_t>& program, const Shape& shape,
+                                          const std::vector<int64_t>& axes, bool keepdims,
+                                          bool keep_value) {
+  return dispatch(
+      fused_elementwise_op, inputs,
+      Attrs{{"shape", shape.dims()},
+            {"program", program},
+            {"axes", normalize_axes(axes, shape.rank(), fused_elementwise_op.name, true)},
+            {"keepdims", keepdims},
+            {"keep_value", keep_value}});
+}
+
+bool fused_sum_supported(int64_t rank, const std::vector<int64_t>& axes) {
+  std::vector<int64_t> sorted = axes;
+  std::sort(sorted.begin(), sorted.end());
+  const auto k = static_cast<int64_t>(sorted.size());
+  bool leading = true, trailing = true;
+  for (int64_t i = 0; i < k; ++i) {
+    leading = leading && sorted[static_cast<size_t>(i)] == i;
+    trailing = trailing && sorted[static_cast<size_t>(i)] == rank - k + i;
+  }
+  return leading || trailing;
 }
 
 int64_t fused_opcode(const OpDef& op) { return fused::opcode_of(op.name); }

@@ -15,21 +15,6 @@
 namespace nabla {
 namespace {
 
-/// The shape left after reducing `axes` (normalised): removed, or kept as 1 with keepdims.
-Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& axes, bool keepdims) {
-  std::vector<bool> reduced(static_cast<size_t>(shape.rank()), false);
-  for (int64_t axis : axes) reduced[static_cast<size_t>(axis)] = true;
-  Shape out;
-  for (int64_t d = 0; d < shape.rank(); ++d) {
-    if (!reduced[static_cast<size_t>(d)]) {
-      out.push_back(shape[d]);
-    } else if (keepdims) {
-      out.push_back(1);
-    }
-  }
-  return out;
-}
-
 /// Number of elements combined into each output.
 int64_t reduced_count(const Shape& shape, const std::vector<int64_t>& axes) {
   int64_t n = 1;

@@ -37,4 +37,22 @@ inline void expect_same_results(const Graph& before, const Graph& after,
   }
 }
 
+/// One SGD step of `model` on (x, labels): forward in training mode, sparse cross-entropy from
+/// logits, autograd::grad inside the trace, the weights updated in place (the graph's effects).
+inline Body sgd_step(nn::Sequential& model) {
+  return [&model](const std::vector<Tensor>& batch) {
+    const std::vector<Tensor> weights = model.trainable_weights();
+    Tensor loss;
+    std::vector<Tensor> grads;
+    {
+      GradModeGuard grad(true);
+      loss =
+          mean(nn::losses::sparse_categorical_crossentropy(batch[1], model(batch[0], true), true));
+      grads = autograd::grad({loss}, weights);
+    }
+    for (size_t k = 0; k < weights.size(); ++k) Tensor(weights[k]).sub_(grads[k] * 0.05);
+    return std::vector<Tensor>{loss, grads[0]};
+  };
+}
+
 }  // namespace nabla::testing

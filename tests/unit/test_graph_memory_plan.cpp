@@ -23,6 +23,7 @@ using graph::MemoryPlan;
 using testing::Body;
 using testing::expect_valid_memory_plan;
 using testing::MemoryPlanningGuard;
+using testing::sgd_step;
 
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
@@ -321,24 +322,6 @@ Trained train(const Body& step, const std::vector<Tensor>& weights,
     EXPECT_GE(g.num_ops("assign") + g.num_ops("sgd_update"), weights.size());
   }
   return out;
-}
-
-/// One SGD step of `model` on (x, labels): forward in training mode, sparse cross-entropy from
-/// logits, autograd::grad inside the trace, the weights updated in place (the graph's effects).
-Body sgd_step(nn::Sequential& model) {
-  return [&model](const std::vector<Tensor>& batch) {
-    const std::vector<Tensor> weights = model.trainable_weights();
-    Tensor loss;
-    std::vector<Tensor> grads;
-    {
-      GradModeGuard grad(true);
-      loss =
-          mean(nn::losses::sparse_categorical_crossentropy(batch[1], model(batch[0], true), true));
-      grads = autograd::grad({loss}, weights);
-    }
-    for (size_t k = 0; k < weights.size(); ++k) Tensor(weights[k]).sub_(grads[k] * 0.05);
-    return std::vector<Tensor>{loss, grads[0]};
-  };
 }
 
 /// Trains `model` for a few batches of `x_shape` (classes 0..2) eagerly and traced with planning

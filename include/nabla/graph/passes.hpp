@@ -28,7 +28,10 @@ namespace nabla::passes {
 /// one pass over memory with the ops' own scalar functions (bit-identical results). A producer
 /// joins its reader's group when that is its only reader, its value is not returned and has the
 /// group's output shape (only the group's inputs broadcast), and no effect comes between it and
-/// the group's last op (where the fused node goes); at most 8 inputs and 32 ops a group.
+/// the group's last op (where the fused node goes); at most 8 inputs and 32 ops a group. A sum that
+/// is the only reader of a group's value (a group of one op too), over its leading or trailing
+/// axes, is computed by the same node in the same pass, bit-identical to the sum kernel; the
+/// node outputs only the sum and the value is never stored.
 [[nodiscard]] Graph fuse_elementwise(const Graph& g);
 
 /// Layout choices for convolutions (Note [Convolution layouts]): each float32 convolution that

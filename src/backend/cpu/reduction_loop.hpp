@@ -73,13 +73,14 @@ inline void sort_and_merge(std::vector<ReduceDim>& dims) {
 
 /// The geometry of reducing `in` over the axes flagged in `reduced`, writing a contiguous output
 /// whose elements are the kept axes in their original order.
-inline ReduceGeometry make_geometry(const Tensor& in, const std::vector<bool>& reduced) {
+/// (Also for a value given by its shape and strides, which the fused kernels never materialise.)
+inline ReduceGeometry make_geometry(const Shape& shape, std::span<const int64_t> strides,
+                                    const std::vector<bool>& reduced) {
   ReduceGeometry g;
-  const Shape& shape = in.shape();
   int64_t out_stride = 1;
   for (int64_t d = shape.rank() - 1; d >= 0; --d) {
     const int64_t size = shape[d];
-    const int64_t stride = in.strides()[static_cast<size_t>(d)];
+    const int64_t stride = strides[static_cast<size_t>(d)];
     if (reduced[static_cast<size_t>(d)]) {
       g.n_red *= size;
       if (size != 1) g.reduced.push_back({size, stride, 0});
@@ -93,6 +94,9 @@ inline ReduceGeometry make_geometry(const Tensor& in, const std::vector<bool>& r
   detail::sort_and_merge(g.reduced);
   if (g.reduced.empty()) g.reduced.push_back({1, 0, 0});
   return g;
+}
+inline ReduceGeometry make_geometry(const Tensor& in, const std::vector<bool>& reduced) {
+  return make_geometry(in.shape(), in.strides(), reduced);
 }
 
 /// A multi-index over dims (outer -> inner) with running input and output offsets.
@@ -154,15 +158,23 @@ typename R::Acc reduce_block(const T* x, int64_t n) {
   return wide[0];
 }
 
-/// Reduces n contiguous elements block by block. Runs are at most kReduceChunk long (see the
-/// Note), so at most kReduceChunk / kLaneBlock block results are merged in sequence.
-template <class R, class T>
-typename R::Acc reduce_contiguous(const T* x, int64_t n) {
+/// Reduces n contiguous elements block by block; block(b, len) points to elements [b, b + len)
+/// (len <= kLaneBlock), so a caller may produce each block just before it is read (the fused
+/// kernels do). Runs are at most kReduceChunk long (see the Note), so at most
+/// kReduceChunk / kLaneBlock block results are merged in sequence.
+template <class R, class Block>
+typename R::Acc reduce_blocks(int64_t n, Block&& block) {
   typename R::Acc acc = R::identity();
   for (int64_t b = 0; b < n; b += kLaneBlock) {
-    acc = R::merge(acc, reduce_block<R>(x + b, std::min(kLaneBlock, n - b)));
+    const int64_t len = std::min(kLaneBlock, n - b);
+    acc = R::merge(acc, reduce_block<R>(block(b, len), len));
   }
   return acc;
+}
+
+template <class R, class T>
+typename R::Acc reduce_contiguous(const T* x, int64_t n) {
+  return reduce_blocks<R>(n, [x](int64_t b, int64_t) { return x + b; });
 }
 
 /// Reduces one run of n elements at `stride`; r0 is the flat reduced index of its first element.
@@ -328,6 +340,28 @@ void accumulate_folded(typename R::Acc* acc, const T* base, int64_t width, int64
   for (int64_t j = 0; j < period; ++j) acc[j % width] = R::merge(acc[j % width], wide[j]);
 }
 
+/// How the outer loop splits its work: tasks are (outer kept index, block of `cols` kept columns,
+/// chunk of `rows_per_chunk` reduced rows), task t = (outer * col_blocks + block) * chunks + chunk.
+/// `fold`: rows too narrow for lanes are read as one folded array (accumulate_folded).
+struct OuterTiling {
+  int64_t cols, col_blocks, rows_per_chunk, chunks, tasks, grain;
+  bool fold;
+};
+
+inline OuterTiling outer_tiling(const ReduceGeometry& g, bool lanes) {
+  OuterTiling t{};
+  const ReduceDim inner = g.kept.back();
+  t.cols = std::min(inner.size, kReduceCols);
+  t.col_blocks = (inner.size + t.cols - 1) / t.cols;
+  t.rows_per_chunk = std::max<int64_t>(1, kReduceChunk / t.cols);
+  t.chunks = (g.n_red + t.rows_per_chunk - 1) / t.rows_per_chunk;
+  t.tasks = g.n_out / inner.size * t.col_blocks * t.chunks;
+  t.grain = std::max<int64_t>(1, kReduceGrain / (t.cols * std::min(t.rows_per_chunk, g.n_red)));
+  t.fold = lanes && inner.size < kReduceLanes && g.reduced.back().size >= kReduceLanes &&
+           g.reduced.back().in_stride == inner.size * inner.in_stride;
+  return t;
+}
+
 /// Outer loop: the innermost kept dimension is closest in memory, so each task accumulates rows
 /// of up to kReduceCols kept columns into a local accumulator row (reduction over leading axes).
 /// Tasks are (outer kept index, column block, chunk of reduced rows).
@@ -336,17 +370,12 @@ void reduce_outer(const T* in, typename R::Out* out, const ReduceGeometry& g) {
   using Acc = typename R::Acc;
   const ReduceDim inner = g.kept.back();
   const std::span<const ReduceDim> outer_kept(g.kept.data(), g.kept.size() - 1);
-  const int64_t cols = std::min(inner.size, kReduceCols);
-  const int64_t col_blocks = (inner.size + cols - 1) / cols;
-  const int64_t rows_per_chunk = std::max<int64_t>(1, kReduceChunk / cols);
-  const int64_t chunks = (g.n_red + rows_per_chunk - 1) / rows_per_chunk;
-  const int64_t tasks = g.n_out / inner.size * col_blocks * chunks;
-  const int64_t work = cols * std::min(rows_per_chunk, g.n_red);
-  const bool fold = R::kLanes && inner.size < kReduceLanes &&
-                    g.reduced.back().size >= kReduceLanes &&
-                    g.reduced.back().in_stride == inner.size * inner.in_stride;
+  const OuterTiling tiling = outer_tiling(g, R::kLanes);
+  const int64_t cols = tiling.cols, col_blocks = tiling.col_blocks, chunks = tiling.chunks;
+  const int64_t rows_per_chunk = tiling.rows_per_chunk;
+  const bool fold = tiling.fold;
   std::vector<Acc> partials(static_cast<size_t>(chunks > 1 ? g.n_out * chunks : 0));
-  parallel_for(0, tasks, std::max<int64_t>(1, kReduceGrain / work), [&](int64_t b, int64_t e) {
+  parallel_for(0, tiling.tasks, tiling.grain, [&](int64_t b, int64_t e) {
     DimWalker kept(outer_kept), rows(g.reduced);
     Acc acc[kReduceCols];
     for (int64_t t = b; t < e; ++t) {
@@ -381,6 +410,15 @@ void reduce_outer(const T* in, typename R::Out* out, const ReduceGeometry& g) {
   if (chunks > 1) merge_partials<R>(partials, chunks, g, out);
 }
 
+/// The outer loop when the kept elements are closer in memory, and also when the reduced runs are
+/// too short for lanes but there are enough kept columns to vectorise across instead.
+inline bool uses_outer_loop(const ReduceGeometry& g) {
+  return !g.kept.empty() &&
+         (detail::magnitude(g.kept.back().in_stride) <
+              detail::magnitude(g.reduced.back().in_stride) ||
+          (g.reduced.back().size < kReduceLanes && g.kept.back().size >= kReduceLanes));
+}
+
 /// Reduces `in` (any layout) into the contiguous `out` of g.n_out elements.
 template <class R, class T>
 void run_reduction(const T* in, typename R::Out* out, const ReduceGeometry& g) {
@@ -389,13 +427,7 @@ void run_reduction(const T* in, typename R::Out* out, const ReduceGeometry& g) {
     std::fill(out, out + g.n_out, R::finish(R::identity()));
     return;
   }
-  // The outer loop when the kept elements are closer in memory, and also when the reduced runs
-  // are too short for lanes but there are enough kept columns to vectorise across instead.
-  const bool outer =
-      !g.kept.empty() &&
-      (detail::magnitude(g.kept.back().in_stride) < detail::magnitude(g.reduced.back().in_stride) ||
-       (g.reduced.back().size < kReduceLanes && g.kept.back().size >= kReduceLanes));
-  outer ? reduce_outer<R>(in, out, g) : reduce_inner<R>(in, out, g);
+  uses_outer_loop(g) ? reduce_outer<R>(in, out, g) : reduce_inner<R>(in, out, g);
 }
 
 }  // namespace nabla::cpu

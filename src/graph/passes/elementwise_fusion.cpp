@@ -1,6 +1,6 @@
 // Elementwise fusion: groups of elementwise ops whose intermediate values nothing else reads
-// become one fused_elementwise node, which makes one pass over memory instead of one per op
-// (contract in passes.hpp, docs/graph.md).
+// become one fused_elementwise node, which makes one pass over memory instead of one per op, and
+// computes a sum of the group's value in the same pass (contract in passes.hpp, docs/graph.md).
 #include <algorithm>
 
 #include "graph/passes/rewriter.hpp"
@@ -39,7 +39,9 @@ class Fuser {
         effects_before_(g.nodes.size() + 1, 0),
         root_(g.nodes.size(), -1),
         leaves_(g.nodes.size()),
-        sizes_(g.nodes.size(), 0) {
+        sizes_(g.nodes.size(), 0),
+        sum_of_(g.nodes.size(), -1),
+        fused_at_(g.nodes.size(), -1) {
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       fusable_[i] = is_fusable(g, g.nodes[i]);
       effects_before_[i + 1] = effects_before_[i] + (is_effect(g.nodes[i]) ? 1 : 0);
@@ -50,15 +52,23 @@ class Fuser {
   }
 
   Graph run() {
-    form_groups();
+    const std::vector<std::vector<bool>> returned = returned_values(g_);
+    form_groups(returned);
+    choose_sums(returned);
     std::vector<std::vector<int32_t>> members(g_.nodes.size());
+    std::vector<int32_t> summed(g_.nodes.size(), -1);  // per fused sum: the root it reads
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       if (root_[i] >= 0) members[static_cast<size_t>(root_[i])].push_back(static_cast<int32_t>(i));
+      if (sum_of_[i] >= 0) summed[static_cast<size_t>(sum_of_[i])] = static_cast<int32_t>(i);
     }
     GraphRewriter rewriter(g_);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const int32_t root = root_[i];
-      if (root < 0 || members[static_cast<size_t>(root)].size() < 2) {
+      if (summed[i] >= 0) {  // computed by its group's node, which comes earlier
+        const auto group = static_cast<size_t>(summed[i]);
+        rewriter.alias(i, {GraphValue{fused_at_[group], 0}});
+      } else if (root < 0 || (members[static_cast<size_t>(root)].size() < 2 &&
+                              sum_of_[static_cast<size_t>(root)] < 0)) {
         rewriter.copy(i);
       } else if (root == static_cast<int32_t>(i)) {  // members come before their root
         emit(rewriter, members[i]);
@@ -74,8 +84,7 @@ class Fuser {
   /// between it and the root (the fused node reads its inputs at the root's place: a variable
   /// written in between would show its new value), and the group stays within the kernel's
   /// limits.
-  void form_groups() {
-    const std::vector<std::vector<bool>> returned = returned_values(g_);
+  void form_groups(const std::vector<std::vector<bool>>& returned) {
     for (size_t i = g_.nodes.size(); i-- > 0;) {
       if (!fusable_[i]) continue;
       if (root_[i] < 0) {
@@ -107,6 +116,32 @@ class Fuser {
     }
   }
 
+  /// A sum of a group's value joins the group (a group of one op too) when the fused kernel can
+  /// add its elements in the sum kernel's order: the value is float (as is every fusable op's),
+  /// its reduced axes are its leading or trailing ones (fused_sum_supported; other layouts group
+  /// the additions differently), and no effect lies between the group's root and the sum (the
+  /// fused node computes the sum at the root's place), and the sum is the value's only reader,
+  /// so the value is never materialised. One sum a group.
+  void choose_sums(const std::vector<std::vector<bool>>& returned) {
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      const GraphNode& node = g_.nodes[i];
+      if (node.kind != GraphNode::Kind::Op || !node.is_op("sum")) continue;
+      const GraphValue v = node.inputs[0];
+      const auto root = static_cast<size_t>(v.node);
+      if (!fusable_[root] || root_[root] != v.node || sum_of_[root] >= 0) continue;
+      const ValueSpec& value = g_.spec(v);
+      if (node.outputs[0].dtype != value.dtype ||
+          !fused_sum_supported(value.shape.rank(), node.attrs->get<std::vector<int64_t>>("axes")) ||
+          effects_before_[root + 1] != effects_before_[i]) {
+        continue;
+      }
+      // Only a value the sum alone reads: the op's two-output form measured slower than a
+      // separate sum (docs/graph.md, "Sums in the same pass").
+      if (readers_[root] > 1 || returned[root][0]) continue;
+      sum_of_[root] = static_cast<int32_t>(i);
+    }
+  }
+
   /// One fused_elementwise node for a group (members in graph order, the root last).
   void emit(GraphRewriter& rewriter, const std::vector<int32_t>& members) {
     const int32_t root = members.back();
@@ -133,17 +168,27 @@ class Fuser {
       program.push_back(ref(node.inputs[0]));
       program.push_back(node.inputs.size() > 1 ? ref(node.inputs[1]) : -1);
     }
-    const GraphNode& root_node = g_.nodes[static_cast<size_t>(root)];
+    const auto r = static_cast<size_t>(root);
+    const GraphNode& root_node = g_.nodes[r];
     GraphNode fused;
     fused.kind = GraphNode::Kind::Op;
     fused.op = &fused_elementwise_op;
-    fused.attrs = std::make_shared<Attrs>(
-        Attrs{{"shape", root_node.outputs[0].shape.dims()}, {"program", std::move(program)}});
+    Attrs attrs{{"shape", root_node.outputs[0].shape.dims()}, {"program", std::move(program)}};
+    const bool sums = sum_of_[r] >= 0;  // then the node's one output is the sum
+    if (!sums) fused.outputs.push_back(root_node.outputs[0]);
+    if (sums) {
+      const GraphNode& sum = g_.nodes[static_cast<size_t>(sum_of_[r])];
+      attrs.set("axes", sum.attrs->get<std::vector<int64_t>>("axes"));
+      attrs.set("keepdims", sum.attrs->get<bool>("keepdims"));
+      attrs.set("keep_value", false);
+      fused.outputs.push_back(sum.outputs[0]);
+    }
+    fused.attrs = std::make_shared<Attrs>(std::move(attrs));
     for (GraphValue v : leaves) fused.inputs.push_back(rewriter.map(v));
-    fused.outputs = root_node.outputs;
     fused.name = std::string(fused_elementwise_op.name);
     const int32_t index = rewriter.add(std::move(fused));
-    rewriter.alias(static_cast<size_t>(root), {GraphValue{index, 0}});
+    fused_at_[r] = index;
+    if (!sums) rewriter.alias(r, {GraphValue{index, 0}});
   }
 
   const Graph& g_;
@@ -153,6 +198,8 @@ class Fuser {
   std::vector<int32_t> root_;            // per node: the root of its group, -1 when not fused
   std::vector<std::vector<GraphValue>> leaves_;  // per root: the group's distinct inputs
   std::vector<int64_t> sizes_;                   // per root: the group's op count
+  std::vector<int32_t> sum_of_;                  // per root: the sum it computes, or -1
+  std::vector<int32_t> fused_at_;                // per root: its node in the new graph
 };
 
 }  // namespace
