@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "nabla/tensor/memory.hpp"
+
 namespace nabla::cuda {
 
 /// Whether nabla was built with its CUDA backend.
@@ -16,5 +18,11 @@ namespace nabla::cuda {
 /// Why there is no device: the CUDA runtime's answer (for instance "no CUDA-capable device is
 /// detected"), or that nabla was built without CUDA; empty when a device is visible.
 [[nodiscard]] std::string unavailable_reason();
+
+/// The cache of freed blocks of CUDA device `device` (src/backend/cuda/cuda_device.cpp): blocks
+/// held for reuse, hits and misses. Empty stats for a device that is not visible.
+[[nodiscard]] memory::CacheStats cache_stats(int device = 0);
+/// Gives every cached block of every CUDA device back to the driver (memory in use is untouched).
+void empty_cache();
 
 }  // namespace nabla::cuda

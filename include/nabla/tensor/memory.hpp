@@ -9,12 +9,15 @@
 
 namespace nabla::memory {
 
-struct CpuCacheStats {
+/// A device's cache of freed blocks (the CPU's here; CUDA devices: nabla/cuda.hpp).
+struct CacheStats {
   size_t cached_bytes = 0;  // held in the cache, free for reuse
   size_t limit_bytes = 0;   // the cache never holds more than this
   uint64_t hits = 0;        // allocations served from the cache
   uint64_t misses = 0;      // cacheable allocations that went to the system
 };
+
+using CpuCacheStats = CacheStats;
 
 [[nodiscard]] CpuCacheStats cpu_cache_stats();
 /// Returns every cached block to the system (memory in use is untouched).
