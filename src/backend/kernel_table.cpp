@@ -14,6 +14,9 @@ KernelTable& KernelTable::global() {
   static KernelTable table = [] {
     KernelTable t;
     cpu::register_kernels(t);
+#ifdef NABLA_HAVE_CUDA
+    cuda::register_kernels(t);
+#endif
     return t;
   }();
   return table;

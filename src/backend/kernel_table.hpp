@@ -41,4 +41,9 @@ namespace cpu {
 void register_kernels(KernelTable& table);
 }  // namespace cpu
 
+namespace cuda {
+/// Registers every CUDA kernel (backend/cuda/register_kernels.cpp; built with the CUDA backend).
+void register_kernels(KernelTable& table);
+}  // namespace cuda
+
 }  // namespace nabla

@@ -262,10 +262,11 @@ class GraphRunner {
     } else {
       outputs.reserve(node.outputs.size());
       if (donated.defined()) outputs.push_back(std::move(donated));
+      const OpDef::Placement placed = op.placement(device, attrs);
       for (size_t k = outputs.size(); k < node.outputs.size(); ++k) {
-        outputs.push_back(new_output(s, k, device));
+        outputs.push_back(new_output(s, k, placed.outputs));
       }
-      if (step.has_elements) op.kernel(device.kind)(KernelContext{operands, outputs, attrs});
+      if (step.has_elements) op.kernel(placed.kernel)(KernelContext{operands, outputs, attrs});
     }
     values_[step.node] = std::move(outputs);
   }

@@ -111,12 +111,13 @@ std::vector<Tensor> dispatch(const OpDef& op, std::span<const Tensor> inputs, co
   if (op.view != nullptr) {
     outputs.push_back(Tensor::view_of(inputs[0], op.view(inputs[0], attrs)));
   } else {
+    const OpDef::Placement placed = op.placement(device, attrs);
     for (const TensorSpec& spec : specs) {
-      outputs.push_back(Tensor::empty(spec.shape, spec.dtype, device));
+      outputs.push_back(Tensor::empty(spec.shape, spec.dtype, placed.outputs));
     }
     bool any_elements = false;  // an all-empty result needs no kernel (and may have none)
     for (const Tensor& out : outputs) any_elements |= out.numel() > 0;
-    if (any_elements) op.kernel(device.kind)(KernelContext{inputs, outputs, attrs});
+    if (any_elements) op.kernel(placed.kernel)(KernelContext{inputs, outputs, attrs});
   }
 
   if (any_requires_grad && dispatch_hooks().record_gradient != nullptr) {

@@ -77,6 +77,21 @@ struct OpDef {
   /// a trace records it as an effect that graph passes keep, in order, and never merge or fold.
   uint32_t written_inputs = 0;
   [[nodiscard]] bool has_effect() const { return written_inputs != 0; }
+  /// The op copies its input to the device in attrs "device" (to_device): outputs are allocated
+  /// there, not on the inputs' device, and the kernel is the CUDA backend's whenever either side
+  /// is a CUDA device (it alone knows both memories).
+  bool transfers_device = false;
+
+  /// Where the outputs of a call on inputs living on `inputs` go, and whose kernel runs it.
+  struct Placement {
+    Device outputs;
+    DeviceKind kernel;
+  };
+  [[nodiscard]] Placement placement(Device inputs, const Attrs& attrs) const {
+    if (!transfers_device) return {inputs, inputs.kind};
+    const Device to = attrs.get<Device>("device");
+    return {to, to.is_cuda() || inputs.is_cuda() ? DeviceKind::CUDA : DeviceKind::CPU};
+  }
   [[nodiscard]] bool writes_input(size_t i) const { return i < 32 && ((written_inputs >> i) & 1u); }
 
   /// The kernel for `device`, looked up in KernelTable::global() once and cached here.

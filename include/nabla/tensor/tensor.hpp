@@ -110,6 +110,15 @@ class Tensor {
   /// conversions: integers wrap around (int32 -1 -> uint8 255), floats truncate toward zero; a
   /// float outside the integer dtype's range (or NaN) is undefined, as NumPy's is arbitrary.
   [[nodiscard]] Tensor astype(DType dtype) const;
+  /// This tensor's copy on `device`: itself when it is already there (as PyTorch's .to), else a
+  /// new tensor. Differentiable: the gradient flows back to this tensor's device. A copy to the
+  /// CPU waits for the device's queued work; a copy to a GPU is staged through pinned memory and
+  /// returns before the GPU has it (later work on that GPU is queued after the copy).
+  [[nodiscard]] Tensor to(Device device) const;
+  /// to(Device::cpu()).
+  [[nodiscard]] Tensor cpu() const;
+  /// to(Device::cuda(index)).
+  [[nodiscard]] Tensor cuda(int index = 0) const;
   /// Same data, new shape; one dimension may be -1. A view when contiguous, else a copy.
   [[nodiscard]] Tensor reshape(const Shape& shape) const;
   /// Reversed axes (NumPy's .T). A view.

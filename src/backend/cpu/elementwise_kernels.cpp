@@ -87,6 +87,8 @@ void register_elementwise_kernels(KernelTable& table) {
       &binary_kernel<scalar::Functor, Accepts::A, Result::R, scalar::complex_result(#name)>);
 #include "backend/elementwise_ops.def"
   table.add("cast", DeviceKind::CPU, &cast_kernel);
+  // to_device between two CPU devices (Tensor::to itself returns the tensor): a plain copy.
+  table.add("to_device", DeviceKind::CPU, &cast_kernel);
   // assign(dst, src): the cast kernel writes through the output's strides, so any layout works.
   table.add("assign", DeviceKind::CPU, [](const KernelContext& ctx) {
     Tensor outputs[] = {ctx.inputs[0]};

@@ -22,6 +22,7 @@
 
 #include "nabla/tensor/storage.hpp"
 #include "nabla/util/error.hpp"
+#include "backend/cuda/cuda_context.hpp"
 #include "tensor/block_cache.hpp"
 #endif
 
@@ -64,7 +65,8 @@ const Devices& devices() {
   return answer;
 }
 
-/// Throws DeviceError unless `device` is a visible CUDA device.
+}  // namespace
+
 void check_visible(Device device, const char* what) {
   const Devices& d = devices();
   NABLA_CHECK(d.count > 0, DeviceError, what, " on ", device, ": no CUDA device is visible (",
@@ -72,6 +74,8 @@ void check_visible(Device device, const char* what) {
   NABLA_CHECK(device.index >= 0 && device.index < d.count, DeviceError, what, " on ", device,
               ": this process sees ", d.count, " CUDA device", d.count == 1 ? "" : "s");
 }
+
+namespace {
 
 /// Sizes are rounded to 512 bytes (cudaMalloc's own granularity is coarser), then to a size
 /// class, so that one shape always reuses one class.

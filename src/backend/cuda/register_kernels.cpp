@@ -1,0 +1,13 @@
+// The CUDA backend's explicit registration of every kernel family (design.md §2).
+#ifdef NABLA_HAVE_CUDA
+#include "backend/cuda/kernels.hpp"
+
+namespace nabla::cuda {
+
+void register_kernels(KernelTable& table) {
+  register_copy_kernels(table);
+  register_creation_kernels(table);
+}
+
+}  // namespace nabla::cuda
+#endif
