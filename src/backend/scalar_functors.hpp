@@ -47,6 +47,26 @@ enum class ComplexResult { None, Same, Real };
   return ComplexResult::None;
 }
 
+/// Calls fn(T{}) for the dtypes an op of family `A` takes (the op's infer rule rejects the
+/// others), complex ones when the op takes them (C): the one dtype switch of the elementwise
+/// kernels of every backend. Host code.
+template <Accepts A, ComplexResult C, class Fn>
+void visit_accepted(DType t, Fn&& fn) {
+  if constexpr (C != ComplexResult::None) {
+    if (t == DType::Complex64) return fn(std::complex<float>{});
+    if (t == DType::Complex128) return fn(std::complex<double>{});
+  }
+  if constexpr (A == Accepts::Boolean) {
+    fn(bool{});
+  } else if constexpr (A == Accepts::Floating) {
+    t == DType::Float32 ? fn(float{}) : fn(double{});
+  } else {
+    visit_dtype(t, [&]<class T>(T) {
+      if constexpr (A == Accepts::All || !std::is_same_v<T, bool>) fn(T{});
+    });
+  }
+}
+
 template <class T>
 NABLA_HOST_DEVICE constexpr bool is_nan(T x) {
   if constexpr (std::is_floating_point_v<T>) return x != x;

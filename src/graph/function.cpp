@@ -44,7 +44,7 @@ FunctionSignature signature_of(const std::vector<Tensor>& args, const std::strin
   FunctionSignature s;
   for (size_t k = 0; k < args.size(); ++k) {
     NABLA_CHECK(args[k].defined(), ValueError, name, ": argument ", k, " is undefined");
-    s.specs.push_back({args[k].shape(), args[k].dtype()});
+    s.specs.push_back({args[k].shape(), args[k].dtype(), args[k].device()});
     s.devices.push_back(args[k].device());
   }
   return s;

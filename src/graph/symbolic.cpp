@@ -25,7 +25,9 @@ std::vector<Tensor> record_op(const OpDef& op, std::span<const Tensor> inputs, c
   if (auto* recording = active_trace_nodes()) recording->push_back(node);
   std::vector<std::pair<Shape, DType>> specs;
   for (const TensorSpec& s : outputs) specs.emplace_back(s.shape, s.dtype);
-  std::vector<Tensor> results = make_outputs(node, specs);
+  const Device from =
+      inputs.empty() ? attrs.get_or<Device>("device", Device::cpu()) : inputs[0].device();
+  std::vector<Tensor> results = make_outputs(node, specs, op.placement(from, attrs).outputs);
   // A view keeps the layout eager execution would give it (a transpose is not contiguous), so
   // that code deciding on is_contiguous() while tracing records the copy its eager run makes.
   if (op.view != nullptr) results[0].impl().layout = op.view(inputs[0], attrs);
@@ -35,7 +37,7 @@ std::vector<Tensor> record_op(const OpDef& op, std::span<const Tensor> inputs, c
 }  // namespace
 
 std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
-                                 const std::vector<std::pair<Shape, DType>>& specs) {
+                                 const std::vector<std::pair<Shape, DType>>& specs, Device device) {
   node->num_outputs = specs.size();
   node->output_specs = specs;
   std::vector<Tensor> out;
@@ -43,18 +45,19 @@ std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
     auto impl = std::make_shared<TensorImpl>();
     impl->layout = Layout(specs[k].first);
     impl->dtype = specs[k].second;
+    impl->device = device;
     impl->symbolic = std::make_shared<SymbolicValue>(SymbolicValue{node, k});
     out.emplace_back(std::move(impl));
   }
   return out;
 }
 
-Tensor input(const Shape& shape, DType dtype, std::string name) {
+Tensor input(const Shape& shape, DType dtype, std::string name, Device device) {
   install_symbolic_hook();
   auto node = std::make_shared<Node>();
   node->kind = Node::Kind::Input;
   node->name = std::move(name);
-  return make_outputs(node, {{shape, dtype}})[0];
+  return make_outputs(node, {{shape, dtype}}, device)[0];
 }
 
 const std::shared_ptr<Node>& producer(const Tensor& t) {

@@ -120,7 +120,8 @@ Graph trace(const TracedBody& body, const std::vector<ValueSpec>& specs, const s
   install_symbolic_hook();
   std::vector<Tensor> placeholders;
   for (size_t k = 0; k < specs.size(); ++k) {
-    placeholders.push_back(input(specs[k].shape, specs[k].dtype, "x" + std::to_string(k)));
+    placeholders.push_back(
+        input(specs[k].shape, specs[k].dtype, "x" + std::to_string(k), specs[k].device));
   }
   std::vector<std::shared_ptr<Node>> recorded;
   std::vector<Tensor> outputs;

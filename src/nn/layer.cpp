@@ -282,7 +282,7 @@ Tensor Layer::add_weight(const std::string& weight_name, const Shape& shape,
                 "' added twice");
   }
   WeightBudget::charge(shape, name(), weight_name);  // before allocating (weight_budget.hpp)
-  Tensor value = (*initializer.get())(shape, s.dtype);
+  Tensor value = (*initializer.get())(shape, s.dtype).to(s.device);
   if (trainable) value.requires_grad_();
   s.weights.push_back({weight_name, value, trainable, regularizer.get()});
   return value;
@@ -294,6 +294,7 @@ void Layer::track_layer(std::shared_ptr<Layer> layer) {
     ++s.layer_cursor;  // already tracked by the copy that built first
     return;
   }
+  if (layer->device() != s.device) layer->to(s.device);  // a sub-layer joins its parent's device
   s.sublayers.push_back(std::move(layer));
 }
 

@@ -20,7 +20,8 @@ struct LayerState {
   std::string class_name;  // recorded when built (a proxy cannot ask its dynamic type)
   bool trainable = true;
   bool built = false;
-  DType dtype = float32;  // the weights' dtype (Keras's layer dtype)
+  DType dtype = float32;          // the weights' dtype (Keras's layer dtype)
+  Device device = Device::cpu();  // where the weights live (Layer::to), built later ones too
   std::vector<Weight> weights;
   std::vector<std::shared_ptr<Layer>> sublayers;
   std::vector<Shape> input_shapes;  // at build time (batch dimension included)

@@ -24,11 +24,11 @@ void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
   NoGradGuard no_grad;
   const Tensor per_sample = values(y_true, y_pred);
   const Shape& shape = per_sample.shape();
-  const std::vector<double> value = per_sample.to_vector<double>();
+  const std::vector<double> value = per_sample.cpu().to_vector<double>();
   std::vector<double> weight;
   if (sample_weight.defined()) {
     const Tensor aligned = detail::align_sample_weight(name(), sample_weight, shape);
-    weight = broadcast_to(aligned, shape).to_vector<double>();
+    weight = broadcast_to(aligned, shape).cpu().to_vector<double>();
   }
   const int64_t batch = shape.rank() == 0 ? 1 : shape[0];
   if (batch == 0 || value.empty()) return;

@@ -27,12 +27,12 @@ Decisions flatten_decisions(std::string_view who, const Tensor& y_true, const Te
   const auto [pred, truth] = detail::squeeze_or_expand_to_same_rank(y_pred, y_true);
   detail::check_same_shape(who, truth, pred);
   Decisions out;
-  out.prediction = pred.to_vector<double>();
-  out.positive = truth.to_vector<double>();
+  out.prediction = pred.cpu().to_vector<double>();
+  out.positive = truth.cpu().to_vector<double>();
   for (double& label : out.positive) label = label != 0.0 ? 1.0 : 0.0;
   if (sample_weight.defined()) {
     const Tensor weight = detail::align_sample_weight(who, sample_weight, pred.shape());
-    out.weight = broadcast_to(weight, pred.shape()).to_vector<double>();
+    out.weight = broadcast_to(weight, pred.shape()).cpu().to_vector<double>();
   } else {
     out.weight.assign(out.prediction.size(), 1.0);
   }

@@ -75,6 +75,7 @@ void Model::compile(CompileOptions options) {
   c->metrics_spec = std::move(options.metrics);
   c->weights_spec = std::move(options.loss_weights);
   c->run_eagerly = options.run_eagerly;
+  if (options.device.has_value()) to(*options.device);
   c->jit_compile = options.jit_compile;
   // Outputs known now (functional, Sequential): a spec that does not fit fails here.
   const std::vector<std::string> names = output_names();

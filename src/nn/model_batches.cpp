@@ -167,14 +167,14 @@ Tensor class_weights_for(const Tensor& y, const std::map<int64_t, double>& weigh
   const Tensor labels = y.ndim() > 1 && y.shape()[-1] > 1 ? argmax(y, -1) : y.reshape({-1});
   const Tensor ids = clip(labels.astype(int64), 0, std::numeric_limits<int64_t>::max());
   // One table entry per class up to the largest label or listed class; unlisted ones weigh 1.
-  int64_t classes = ids.numel() > 0 ? max(ids).item<int64_t>() + 1 : 0;
+  int64_t classes = ids.numel() > 0 ? max(ids).cpu().item<int64_t>() + 1 : 0;
   for (const auto& [c, w] : weights) {
     NABLA_CHECK(c >= 0, ValueError, "class_weight: class ids must be >= 0, got ", c);
     classes = std::max(classes, c + 1);
   }
   std::vector<double> table(static_cast<size_t>(classes), 1.0);
   for (const auto& [c, w] : weights) table[static_cast<size_t>(c)] = w;
-  return take(from_vector(table).astype(float32), ids, 0);
+  return take(from_vector(table).astype(float32).to(ids.device()), ids, 0);
 }
 
 }  // namespace nabla::nn::detail

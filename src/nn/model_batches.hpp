@@ -33,6 +33,24 @@ class BatchSource {
   [[nodiscard]] virtual std::optional<Batch> next() = 0;
 };
 
+/// The batches of `source` copied to `device` (the model's), one batch ahead: the next batch's
+/// copy is issued before the current one is handed out, and a copy to a GPU returns before the
+/// GPU has the data (pinned staging), so loading overlaps the step. On the CPU, the source's
+/// batches as they are.
+class DeviceBatches {
+ public:
+  DeviceBatches(BatchSource& source, Device device) : source_(source), device_(device) {}
+  void begin_epoch();
+  [[nodiscard]] std::optional<Batch> next();
+
+ private:
+  [[nodiscard]] std::optional<Batch> fetch();
+  BatchSource& source_;
+  Device device_;
+  std::optional<Batch> ahead_;
+  bool primed_ = false;
+};
+
 /// Batches of `batch_size` rows of x and y (y may be empty), in order or, with `shuffle`, in a
 /// new random order each epoch; at most `max_steps` batches per epoch when given.
 [[nodiscard]] std::unique_ptr<BatchSource> tensor_batches(std::vector<Tensor> x,

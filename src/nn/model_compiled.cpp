@@ -131,7 +131,7 @@ Model::Compiled::Losses Model::Compiled::compute_losses(const std::vector<Tensor
 void Model::Compiled::record_losses(const std::vector<Tensor>& per_output, int64_t batch_size) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (per_output[i].defined()) {
-      outputs[i].loss_mean.add(per_output[i].item<double>(), static_cast<double>(batch_size));
+      outputs[i].loss_mean.add(per_output[i].cpu().item<double>(), static_cast<double>(batch_size));
     }
   }
 }

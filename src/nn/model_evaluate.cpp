@@ -27,7 +27,7 @@ void Model::test_step(const Batch& batch) {
   c.record_losses(batch_losses.per_output, batch.size());
   Tensor loss = batch_losses.total;
   for (const Tensor& penalty : losses()) loss = loss + penalty;
-  c.loss_mean.add(loss.item<double>(), static_cast<double>(batch.size()));
+  c.loss_mean.add(loss.cpu().item<double>(), static_cast<double>(batch.size()));
   c.update_metrics(batch.y, y_pred);
 }
 
@@ -42,10 +42,11 @@ std::map<std::string, double> Model::run_evaluate(
   }
   if (compiled_->built()) compiled_->reset_metrics();
   for (const auto& cb : cbs) cb->on_test_begin({});
-  data.begin_epoch();
+  detail::DeviceBatches batches(data, device());
+  batches.begin_epoch();
   callbacks::Logs logs;
   for (int64_t step = 0;; ++step) {
-    std::optional<Batch> batch = data.next();
+    std::optional<Batch> batch = batches.next();
     if (!batch) break;
     for (const auto& cb : cbs) cb->on_test_batch_begin(step, {});
     test_step(*batch);
@@ -97,16 +98,18 @@ std::vector<Tensor> Model::run_predict(BatchSource& data, const PredictOptions& 
   }
   NoGradGuard no_grad;
   for (const auto& cb : cbs) cb->on_predict_begin({});
-  data.begin_epoch();
+  detail::DeviceBatches batches(data, device());
+  batches.begin_epoch();
   std::vector<std::vector<Tensor>> parts;  // [output][batch]
   for (int64_t step = 0;; ++step) {
-    std::optional<Batch> batch = data.next();
+    std::optional<Batch> batch = batches.next();
     if (!batch) break;
     for (const auto& cb : cbs) cb->on_predict_batch_begin(step, {});
     const std::vector<Tensor> outputs =
         runs_graphs() ? graph_predict_step(*batch) : forward(batch->x, false);
     parts.resize(outputs.size());
-    for (size_t i = 0; i < outputs.size(); ++i) parts[i].push_back(outputs[i]);
+    // Keras's predict returns host arrays: the outputs come back to the CPU.
+    for (size_t i = 0; i < outputs.size(); ++i) parts[i].push_back(outputs[i].cpu());
     for (const auto& cb : cbs) cb->on_predict_batch_end(step, {});
   }
   for (const auto& cb : cbs) cb->on_predict_end({});

@@ -33,7 +33,7 @@ void Model::train_step(const Batch& batch) {
   }
   c.optimizer->apply_gradients(grads, weights);
   NoGradGuard no_grad;
-  c.loss_mean.add(loss.item<double>(), static_cast<double>(batch.size()));
+  c.loss_mean.add(loss.cpu().item<double>(), static_cast<double>(batch.size()));
   std::vector<Tensor> predictions;
   for (const Tensor& p : y_pred) {
     predictions.push_back(p.detach());
@@ -106,6 +106,7 @@ History Model::run_fit(BatchSource& train, BatchSource* validation, const FitOpt
     cb->set_model(this);
     cb->set_params({.epochs = options.epochs, .steps = train.steps(), .verbose = options.verbose});
   }
+  detail::DeviceBatches batches(train, device());
   stop_training_ = false;
   resume_epoch_.reset();
   callbacks::Logs logs;
@@ -114,10 +115,10 @@ History Model::run_fit(BatchSource& train, BatchSource* validation, const FitOpt
   for (int64_t epoch = first_epoch; epoch < options.epochs && !stop_training_; ++epoch) {
     if (compiled_->built()) compiled_->reset_metrics();
     for (const auto& cb : cbs) cb->on_epoch_begin(epoch, {});
-    train.begin_epoch();
+    batches.begin_epoch();
     int64_t step = 0;
     for (; !stop_training_; ++step) {
-      std::optional<Batch> batch = train.next();
+      std::optional<Batch> batch = batches.next();
       if (!batch) break;
       if (!options.class_weight.empty()) {
         NABLA_CHECK(!batch->sample_weight.defined(), ValueError, name(),

@@ -57,6 +57,20 @@ std::vector<Tensor> matmul_vjp(const VjpContext& ctx) {
 NABLA_DEFINE_OP(matmul_op, .name = "matmul", .infer = &matmul_infer, .vjp = &matmul_vjp,
                 .saves = Saves::Inputs, .complex = true);
 
+namespace {
+/// cuBLAS reads a matrix whose rows or columns are unit-stride (any transposed view); others
+/// (expanded, or step-sliced along both dims) are copied first, as the CPU kernel packs them.
+Tensor blas_readable(const Tensor& x) {
+  // Integers and bool take nabla's strided kernel, not cuBLAS.
+  if (!x.device().is_cuda() || !(is_floating(x.dtype()) || is_complex(x.dtype()))) return x;
+  const int64_t s1 = x.strides()[x.ndim() - 1], s2 = x.strides()[x.ndim() - 2];
+  const int64_t n1 = x.size(-1), n2 = x.size(-2);
+  const bool rows = s1 == 1 && s2 >= std::max<int64_t>(n1, 1);
+  const bool columns = s2 == 1 && s1 >= std::max<int64_t>(n2, 1);
+  return rows || columns ? x : x.contiguous();
+}
+}  // namespace
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   NABLA_CHECK(a.defined() && b.defined(), ValueError, "matmul: undefined operand");
   NABLA_CHECK(a.ndim() >= 1 && b.ndim() >= 1, ShapeError,
@@ -69,7 +83,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   // NumPy: a 1-D a is a row [1, k], a 1-D b a column [k, 1]; the added axis is removed after.
   const Tensor a2 = a.ndim() == 1 ? unsqueeze(a, 0) : a;
   const Tensor b2 = b.ndim() == 1 ? unsqueeze(b, 1) : b;
-  Tensor out = dispatch1(matmul_op, {astype(a2, dtype), astype(b2, dtype)});
+  Tensor out =
+      dispatch1(matmul_op, {blas_readable(astype(a2, dtype)), blas_readable(astype(b2, dtype))});
   if (b.ndim() == 1) out = squeeze(out, -1);
   if (a.ndim() == 1) out = squeeze(out, b.ndim() == 1 ? -1 : -2);
   return out;

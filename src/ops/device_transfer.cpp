@@ -24,9 +24,8 @@ std::vector<Tensor> to_device_vjp(const VjpContext& ctx) {
 
 }  // namespace
 
-NABLA_DEFINE_OP(to_device_op, .name = "to_device", .infer = &to_device_infer,
-                .vjp = &to_device_vjp, .saves = Saves::Nothing, .complex = true,
-                .transfers_device = true);
+NABLA_DEFINE_OP(to_device_op, .name = "to_device", .infer = &to_device_infer, .vjp = &to_device_vjp,
+                .saves = Saves::Nothing, .complex = true, .transfers_device = true);
 
 Tensor Tensor::to(Device device) const {
   if (this->device() == device) return *this;  // as PyTorch's .to: no copy

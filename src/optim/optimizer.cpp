@@ -235,7 +235,10 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads,
     step.learning_rate = astype(learning_rate.reshape(Shape{}), float64);
     step.step = astype(iterations_ + 1, float64);
   }
-  step.scalars = step_scalars(step);
+  // The step values are computed on the host (from the learning rate and the step count, which
+  // live there) and read by the updates where the weights are: one small copy per step.
+  step.scalars = step_scalars(step);  // undefined for optimizers without fused updates
+  if (step.scalars.defined()) step.scalars = step.scalars.to(weights.front().device());
   for (size_t i = 0; i < weights.size(); ++i) {
     if (clipped[i].defined()) update(i, weights[i], clipped[i], step);
   }

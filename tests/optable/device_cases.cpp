@@ -16,13 +16,14 @@ Tensor to_device_op(const Tensor& x, Device device) {
 }
 
 OpCase to_device_case(std::string name, DType dtype) {
-  return OpCase{.name = std::move(name),
-                .inputs = {{Shape{3, 4}, dtype}},
-                .run = [](const std::vector<Tensor>& t) { return to_device_op(t[0], Device::cpu()); },
-                .reference = [](const std::vector<Ref>& r) { return r[0]; },
-                .expected_dtype = dtype,
-                .tolerance = 0.0,
-                .grad_order = is_floating(dtype) ? 2 : 0};
+  return OpCase{
+      .name = std::move(name),
+      .inputs = {{Shape{3, 4}, dtype}},
+      .run = [](const std::vector<Tensor>& t) { return to_device_op(t[0], Device::cpu()); },
+      .reference = [](const std::vector<Ref>& r) { return r[0]; },
+      .expected_dtype = dtype,
+      .tolerance = 0.0,
+      .grad_order = is_floating(dtype) ? 2 : 0};
 }
 
 NABLA_OP_CASES({to_device_case("to_device_float32", float32),

@@ -27,6 +27,7 @@ struct GraphValue {
 struct ValueSpec {
   Shape shape;
   DType dtype = float32;
+  Device device = Device::cpu();  // of a traced function's argument (others: not tracked)
   friend bool operator==(const ValueSpec&, const ValueSpec&) = default;
 };
 

@@ -51,11 +51,14 @@ namespace graph {
 
 /// A symbolic graph input of `shape` (the first dimension is the batch, given as 1 and printed as
 /// None by summaries).
-[[nodiscard]] Tensor input(const Shape& shape, DType dtype = float32, std::string name = "");
+[[nodiscard]] Tensor input(const Shape& shape, DType dtype = float32, std::string name = "",
+                           Device device = Device::cpu());
 
-/// Symbolic tensors for the outputs of `node`, with the given specs.
+/// Symbolic tensors for the outputs of `node`, with the given specs, placed on `device` (so that
+/// dispatch's check that an op's inputs share a device holds while tracing as when running).
 [[nodiscard]] std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
-                                               const std::vector<std::pair<Shape, DType>>& specs);
+                                               const std::vector<std::pair<Shape, DType>>& specs,
+                                               Device device = Device::cpu());
 
 /// The node that produced a symbolic tensor (nullptr for concrete tensors).
 [[nodiscard]] const std::shared_ptr<Node>& producer(const Tensor& t);

@@ -100,6 +100,14 @@ class Layer {
     return layer;
   }
 
+  /// Moves every weight (and its gradient) to `device`, in place: the weight tensors keep their
+  /// identity, so layers, models and optimizers holding them follow (PyTorch's module.to). Weights
+  /// built later are created there too. Move a model before its first fit(): optimizer state
+  /// that already exists stays where it is, and its update then raises a DeviceError.
+  void to(Device device);
+  /// Where the weights live (Device::cpu() until to() moves them).
+  [[nodiscard]] Device device() const;
+
   [[nodiscard]] std::vector<Tensor> weights() const;  // trainable first, like Keras
   [[nodiscard]] std::vector<Tensor> trainable_weights() const;
   [[nodiscard]] std::vector<Tensor> non_trainable_weights() const;

@@ -137,6 +137,10 @@ struct CompileOptions {
   bool run_eagerly = false;
   /// Optimise the traced steps' graphs (nabla/graph/passes.hpp); false runs them as traced.
   bool jit_compile = true;
+  /// Moves the model's weights there (Layer::to), as model.to(device) before compile: fit,
+  /// evaluate and predict then copy each batch to it, one batch ahead, and read losses and
+  /// metrics back. Unset: the model stays where it is.
+  std::optional<Device> device = std::nullopt;
 };
 
 /// fit()'s validation_data: `{x_val, y_val}` (Tensors each), a std::pair of them, or a Dataset

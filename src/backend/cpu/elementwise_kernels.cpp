@@ -12,28 +12,9 @@ using scalar::Accepts;
 using scalar::ComplexResult;
 using scalar::Result;
 
-/// Calls fn(T{}) for the dtypes `accepts` allows (others are rejected by the op's infer rule),
-/// complex ones when the op takes them.
-template <Accepts A, ComplexResult C, class Fn>
-void visit_accepted(DType t, Fn&& fn) {
-  if constexpr (C != ComplexResult::None) {
-    if (t == DType::Complex64) return fn(std::complex<float>{});
-    if (t == DType::Complex128) return fn(std::complex<double>{});
-  }
-  if constexpr (A == Accepts::Boolean) {
-    fn(bool{});
-  } else if constexpr (A == Accepts::Floating) {
-    t == DType::Float32 ? fn(float{}) : fn(double{});
-  } else {
-    visit_dtype(t, [&]<class T>(T) {
-      if constexpr (A == Accepts::All || !std::is_same_v<T, bool>) fn(T{});
-    });
-  }
-}
-
 template <class Functor, Accepts A, ComplexResult C>
 void unary_kernel(const KernelContext& ctx) {
-  visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+  scalar::visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
     using Out = decltype(Functor{}(T{}));  // T, except abs of a complex number
     unary_loop<Out, T>(ctx.outputs[0], ctx.inputs[0], [](T x) { return Functor{}(x); });
   });
@@ -41,7 +22,7 @@ void unary_kernel(const KernelContext& ctx) {
 
 template <class Functor, Accepts A, Result R, ComplexResult C>
 void binary_kernel(const KernelContext& ctx) {
-  visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
+  scalar::visit_accepted<A, C>(ctx.inputs[0].dtype(), [&]<class T>(T) {
     using Out = std::conditional_t<R == Result::Bool, bool, T>;
     binary_loop<Out, T>(ctx.outputs[0], ctx.inputs[0], ctx.inputs[1],
                         [](T a, T b) { return static_cast<Out>(Functor{}(a, b)); });

@@ -24,8 +24,8 @@ void fill_with(const Tensor& out, const void* value) {
   Bytes<N> pattern;
   std::memcpy(pattern.b, value, N);
   const int64_t n = out.numel();
-  fill_bytes<N><<<blocks_for(n), kThreads, 0, stream(out.device())>>>(
-      device_data<Bytes<N>>(out), pattern, n);
+  fill_bytes<N><<<blocks_for(n), kThreads, 0, stream(out.device())>>>(device_data<Bytes<N>>(out),
+                                                                      pattern, n);
   check_launch("fill");
 }
 
@@ -53,7 +53,8 @@ __global__ void arange_float(T* out, double start, double step, int64_t n) {
 }
 template <class T>
 __global__ void arange_int(T* out, int64_t start, int64_t step, int64_t n) {
-  for (int64_t i = grid_index(); i < n; i += grid_stride()) out[i] = static_cast<T>(start + step * i);
+  for (int64_t i = grid_index(); i < n; i += grid_stride())
+    out[i] = static_cast<T>(start + step * i);
 }
 
 void arange_kernel(const KernelContext& ctx) {

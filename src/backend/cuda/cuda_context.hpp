@@ -28,7 +28,8 @@ void check_visible(Device device, const char* what);
 /// Makes `device` the calling thread's current CUDA device (DeviceError if it is not visible).
 void select(Device device);
 /// The stream nabla queues all work for `device` on (created on first use; non-blocking, so it
-/// never waits for the legacy default stream).
+/// never waits for the legacy default stream). Also makes `device` the thread's current device,
+/// which a kernel launch on the stream requires.
 [[nodiscard]] cudaStream_t stream(Device device);
 
 /// Device address of element [0, ..., 0] of a CUDA tensor (Tensor::data_ptr is CPU only).

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/cuda/cuda_context.hpp"
 #include "nabla/tensor/storage.hpp"
 #include "nabla/util/error.hpp"
-#include "backend/cuda/cuda_context.hpp"
 #include "tensor/block_cache.hpp"
 #endif
 

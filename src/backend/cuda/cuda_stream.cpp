@@ -77,13 +77,14 @@ cudaStream_t stream(Device device) {
     select(device);
     check(cudaStreamCreateWithFlags(&streams[i], cudaStreamNonBlocking), "cudaStreamCreate");
   });
+  // Kernels launch on the calling thread's current device, which must be the stream's.
+  check(cudaSetDevice(device.index), "cudaSetDevice");
   return streams[i];
 }
 
 void synchronize(int device) {
   if (device >= 0) {
-    check(cudaStreamSynchronize(stream(Device::cuda(static_cast<int16_t>(device)))),
-          "synchronize");
+    check(cudaStreamSynchronize(stream(Device::cuda(static_cast<int16_t>(device)))), "synchronize");
     return;
   }
   for (int d = 0; d < device_count(); ++d) synchronize(d);

@@ -6,7 +6,12 @@
 
 namespace nabla::cuda {
 
-void register_copy_kernels(KernelTable& table);      // to_device (copy_kernels.cpp)
-void register_creation_kernels(KernelTable& table);  // fill, arange (creation_kernels.cu)
+void register_copy_kernels(KernelTable& table);         // to_device (copy_kernels.cpp)
+void register_creation_kernels(KernelTable& table);     // fill, arange (creation_kernels.cu)
+void register_elementwise_kernels(KernelTable& table);  // elementwise_ops.def, cast, where
+void register_reduction_kernels(KernelTable& table);    // sum, prod, max, min, argmax, argmin
+void register_contraction_kernels(KernelTable& table);  // matmul (cuBLAS; integers: a kernel)
+void register_softmax_kernels(KernelTable& table);      // softmax, log_softmax
+void register_optimizer_kernels(KernelTable& table);    // sgd_update, adam_update
 
 }  // namespace nabla::cuda

@@ -7,6 +7,11 @@ namespace nabla::cuda {
 void register_kernels(KernelTable& table) {
   register_copy_kernels(table);
   register_creation_kernels(table);
+  register_elementwise_kernels(table);
+  register_reduction_kernels(table);
+  register_contraction_kernels(table);
+  register_softmax_kernels(table);
+  register_optimizer_kernels(table);
 }
 
 }  // namespace nabla::cuda

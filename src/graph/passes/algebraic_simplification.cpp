@@ -188,7 +188,9 @@ class Simplifier {
     const GraphNode& node = target().node(v);
     if (is_complex(target().spec(v).dtype)) return std::nullopt;
     if (node.is_op("fill")) return node.attrs->get<Scalar>("value").to<double>();
-    if (node.kind != GraphNode::Kind::Constant) return std::nullopt;
+    // A constant in device memory is not read back to the host for this.
+    if (node.kind != GraphNode::Kind::Constant || !node.tensor.device().is_cpu())
+      return std::nullopt;
     auto [it, inserted] = uniform_.try_emplace(v.node);
     if (inserted && node.tensor.numel() > 0) {
       // Converting to double is exact for 0 and 1 and never turns another value into them.

@@ -1,0 +1,117 @@
+// Models on a device: Layer::to / compile({.device}) move the weights in place, and fit,
+// evaluate and predict then copy each batch there one batch ahead and read losses, metrics and
+// predictions back. On FakeCudaDevice (host memory posing as cuda:0, the CPU's kernels behind
+// every op) a model trained "on the GPU" must give the CPU run's loss curve, metrics, weights and
+// predictions exactly: any tensor left on the wrong device is a DeviceError, any batch copied
+// twice or skipped changes the numbers.
+#include <gtest/gtest.h>
+
+#include "unit/fake_cuda_device.hpp"
+#include "unit/nn_test_data.hpp"
+
+namespace nabla {
+namespace {
+
+using nn_test::blobs;
+using ModelOnFakeGpu = testing::FakeCudaDevice;
+
+nn::Sequential mlp(std::optional<Device> device, bool eager) {
+  random::seed(21);
+  auto model =
+      nn::Sequential({nn::Input({8}), nn::Dense(32, {.activation = "relu"}), nn::Dropout(0.3),
+                      nn::BatchNormalization(), nn::Dense(3, {.activation = "softmax"})});
+  model.compile({.optimizer = optim::Adam({.learning_rate = 1e-2}),
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"},
+                 .run_eagerly = eager,
+                 .device = device});
+  return model;
+}
+
+void expect_same(const std::vector<double>& got, const std::vector<double>& want,
+                 const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i]) << what << " [" << i << "]";
+}
+
+TEST_F(ModelOnFakeGpu, ToMovesEveryWeightInPlace) {
+  auto model = nn::Sequential({nn::Input({4}), nn::Dense(3), nn::BatchNormalization()});
+  const std::vector<Tensor> before = model.weights();
+  const std::vector<double> kernel = before[0].to_vector<double>();
+  model.to(kGpu);
+  EXPECT_EQ(model.device(), kGpu);
+  const std::vector<Tensor> after = model.weights();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_TRUE(after[i].is_same(before[i])) << i;  // the same handles, now on the device
+    EXPECT_EQ(after[i].device(), kGpu) << i;
+  }
+  EXPECT_TRUE(after[0].requires_grad());
+  expect_same(after[0].cpu().to_vector<double>(), kernel, "kernel");
+  model.to(Device::cpu());
+  EXPECT_TRUE(model.weights()[0].device().is_cpu());
+  expect_same(model.weights()[0].to_vector<double>(), kernel, "kernel back");
+}
+
+TEST_F(ModelOnFakeGpu, LayersBuiltAfterTheMoveAreCreatedOnTheDevice) {
+  nn::Sequential model;
+  model.to(kGpu);
+  model.add(nn::Dense(5));
+  const Tensor y = model(ones({2, 3}, float32, kGpu));  // builds the Dense layer
+  EXPECT_EQ(y.device(), kGpu);
+  for (const Tensor& w : model.weights()) EXPECT_EQ(w.device(), kGpu);
+}
+
+TEST_F(ModelOnFakeGpu, FitEvaluatePredictMatchTheCpuRunExactly) {
+  auto [x, y] = blobs(300, 1);  // a partial last batch: a second trace
+  auto [x_val, y_val] = blobs(100, 2);
+  for (bool eager : {false, true}) {
+    SCOPED_TRACE(eager ? "eager" : "graph");
+    auto on_cpu = mlp(std::nullopt, eager);
+    auto on_gpu = mlp(kGpu, eager);
+    for (const Tensor& w : on_gpu.weights()) ASSERT_EQ(w.device(), kGpu);
+    const nn::FitOptions options{.batch_size = 64,
+                                 .epochs = 3,
+                                 .verbose = 0,
+                                 .validation_data = {x_val, y_val},
+                                 .class_weight = {{0, 1.0}, {1, 2.0}, {2, 0.5}}};
+    random::seed(5);
+    const History hc = on_cpu.fit(x, y, options);
+    random::seed(5);
+    const History hg = on_gpu.fit(x, y, options);
+    for (const char* key : {"loss", "accuracy", "val_loss", "val_accuracy"}) {
+      expect_same(hg[key], hc[key], key);
+    }
+    EXPECT_LT(hg["loss"].back(), hg["loss"].front());
+    const std::vector<Tensor> wc = on_cpu.weights(), wg = on_gpu.weights();
+    for (size_t k = 0; k < wc.size(); ++k) {
+      EXPECT_EQ(wg[k].device(), kGpu);
+      expect_same(wg[k].cpu().to_vector<double>(), wc[k].to_vector<double>(), "weight");
+    }
+    const auto rc = on_cpu.evaluate(x_val, y_val, {.batch_size = 32, .verbose = 0});
+    const auto rg = on_gpu.evaluate(x_val, y_val, {.batch_size = 32, .verbose = 0});
+    EXPECT_EQ(rg.at("loss"), rc.at("loss"));
+    EXPECT_EQ(rg.at("accuracy"), rc.at("accuracy"));
+    const Tensor pg = on_gpu.predict(x_val, {.batch_size = 32, .verbose = 0});
+    EXPECT_TRUE(pg.device().is_cpu());  // Keras's predict returns host arrays
+    expect_same(pg.to_vector<double>(),
+                on_cpu.predict(x_val, {.batch_size = 32, .verbose = 0}).to_vector<double>(),
+                "predict");
+  }
+}
+
+TEST_F(ModelOnFakeGpu, DataOnTheWrongDeviceForADirectCallNamesTheOp) {
+  auto model = nn::Sequential({nn::Input({4}), nn::Dense(3)});
+  model.to(kGpu);
+  try {
+    (void)model(ones({2, 4}));  // a CPU batch into a model on the device
+    FAIL() << "expected a DeviceError";
+  } catch (const DeviceError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("different devices"), std::string::npos) << message;
+    EXPECT_NE(message.find("cuda:0"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace nabla
