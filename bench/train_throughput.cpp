@@ -11,12 +11,19 @@
 // epoch. The step is what a Keras user runs: Model::train_on_batch (forward, cross-entropy from
 // logits, backward, optimizer update), run as a traced graph (compile's default; --eager runs it
 // op by op). Infer: the model in inference mode on 10000 samples.
+//
+// On a GPU (--device cuda, issue 10's GPU benchmark; --tf32 allows TF32 matmuls): the model is
+// compiled onto the device and the data made resident there once, so batches are gathered on
+// the device, as bench/pytorch_gpu_reference.py does; every step reads its loss back, which
+// waits for the device, so a segment's time covers all of its work.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <nabla/cuda.hpp>
 #include <nabla/nabla.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,7 +42,17 @@ struct Args {
   int64_t warmup_batches = 50;
   bool infer = false;
   bool eager = false;  // --eager: compile({.run_eagerly = true}) instead of traced graphs
+  Device device = Device::cpu();
+  bool tf32 = false;
 };
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::cpu();
+  if (name == "cuda") return Device::cuda(0);
+  if (name.rfind("cuda:", 0) == 0)
+    return Device::cuda(static_cast<int16_t>(std::stoi(name.substr(5))));
+  throw std::invalid_argument("--device must be cpu, cuda or cuda:N");
+}
 
 Args parse_args(int argc, char** argv) {
   Args a;
@@ -63,6 +80,10 @@ Args parse_args(int argc, char** argv) {
       a.eager = true;
     } else if (flag == "--infer") {
       a.infer = true;
+    } else if (flag == "--device") {
+      a.device = parse_device(value(i));
+    } else if (flag == "--tf32") {
+      a.tf32 = true;
     } else if (flag == "--no-mkldnn") {
       // PyTorch's switch for its oneDNN convolutions; accepted so both take the same flags.
     } else {
@@ -136,13 +157,14 @@ double median(std::vector<double> v) {
 constexpr int64_t kTrain = 60000, kTest = 10000;
 
 nlohmann::json run_infer(const Args& a, nn::Sequential& model, nlohmann::json res) {
-  const Tensor x = random::uniform({kTest, 1, 28, 28});
+  const Tensor x = random::uniform({kTest, 1, 28, 28}).to(a.device);
+  const Tensor zero = tensor(int64_t{0}).to(a.device);
   NoGradGuard no_grad;
   auto one_pass = [&] {
     int64_t correct = 0;
     for (int64_t i = 0; i < kTest; i += a.batch) {
       const Tensor out = model(x.slice(0, i, std::min(i + a.batch, kTest)), false);
-      correct += sum(equal(argmax(out, 1), tensor(int64_t{0}))).item<int64_t>();
+      correct += sum(equal(argmax(out, 1), zero)).cpu().item<int64_t>();
     }
     return correct;
   };
@@ -168,16 +190,18 @@ nlohmann::json run_infer(const Args& a, nn::Sequential& model, nlohmann::json re
 }
 
 nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json res) {
-  const Tensor x = random::uniform({kTrain, 1, 28, 28});
-  const Tensor y = random::randint(0, 10, {kTrain});
+  const Tensor x = random::uniform({kTrain, 1, 28, 28}).to(a.device);
+  const Tensor y = random::randint(0, 10, {kTrain}).to(a.device);
   if (a.opt == "sgd") {
     model.compile({.optimizer = optim::SGD({.learning_rate = 0.01, .momentum = 0.9}),
                    .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                   .run_eagerly = a.eager});
+                   .run_eagerly = a.eager,
+                   .device = a.device});
   } else {
     model.compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
                    .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                   .run_eagerly = a.eager});
+                   .run_eagerly = a.eager,
+                   .device = a.device});
   }
   // The endless stream of shuffled minibatches, epoch by epoch.
   Tensor perm;
@@ -187,7 +211,7 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
       perm = random::permutation(kTrain);
       next = 0;
     }
-    const Tensor idx = perm.slice(0, next, std::min(next + a.batch, kTrain));
+    const Tensor idx = perm.slice(0, next, std::min(next + a.batch, kTrain)).to(a.device);
     next += a.batch;
     return std::pair{take(x, idx, 0), take(y, idx, 0)};
   };
@@ -237,12 +261,16 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse_args(argc, argv);
     set_num_threads(a.threads);
+    cuda::set_allow_tf32(a.tf32);
     random::seed(0);
     nn::Sequential model = make_model(a.model);
+    model.to(a.device);  // inference runs without compile
     nlohmann::json res = {{"framework", "nabla"},
                           {"model", a.model},
                           {"batch", a.batch},
                           {"threads", num_threads()},
+                          {"device", (std::ostringstream() << a.device).str()},
+                          {"tf32", a.tf32},
                           {"params", model.count_params()}};
     res = a.infer ? run_infer(a, model, res) : run_train(a, model, res);
     std::cout << res.dump() << std::endl;

@@ -138,7 +138,8 @@ MemoryPlan make_memory_plan(const Graph& g, const RunPlan& plan) {
       for (size_t k = 0; k < node.outputs.size(); ++k) {
         const ValueSpec& spec = node.outputs[k];
         const int64_t bytes = spec.shape.numel() * static_cast<int64_t>(dtype_size(spec.dtype));
-        if (bytes == 0 || mp.index[i][k] == kEscapes) continue;
+        // The arena is host memory: values on other devices keep their own allocations.
+        if (bytes == 0 || mp.index[i][k] == kEscapes || !spec.device.is_cpu()) continue;
         mp.index[i][k] = static_cast<int32_t>(mp.values.size());
         const auto step = static_cast<int32_t>(s);
         mp.values.push_back({.value = {static_cast<int32_t>(i), static_cast<int32_t>(k)},

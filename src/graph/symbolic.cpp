@@ -39,6 +39,7 @@ std::vector<Tensor> record_op(const OpDef& op, std::span<const Tensor> inputs, c
 std::vector<Tensor> make_outputs(const std::shared_ptr<Node>& node,
                                  const std::vector<std::pair<Shape, DType>>& specs, Device device) {
   node->num_outputs = specs.size();
+  node->device = device;
   node->output_specs = specs;
   std::vector<Tensor> out;
   for (size_t k = 0; k < specs.size(); ++k) {

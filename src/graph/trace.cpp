@@ -51,7 +51,7 @@ class GraphBuilder {
       node.kind = GraphNode::Kind::Input;
       node.index = static_cast<int64_t>(k);
       node.name = "x" + std::to_string(k);
-      node.outputs = {{p.shape(), p.dtype()}};
+      node.outputs = {{p.shape(), p.dtype(), p.device()}};
       index_[producer(p).get()] = append(std::move(node));
       graph_.inputs.push_back(static_cast<int32_t>(k));
     }
@@ -66,7 +66,9 @@ class GraphBuilder {
     node.op = recorded.op;
     node.attrs = recorded.attrs;
     node.name = recorded.name;
-    for (const auto& [shape, dtype] : recorded.output_specs) node.outputs.push_back({shape, dtype});
+    for (const auto& [shape, dtype] : recorded.output_specs) {
+      node.outputs.push_back({shape, dtype, recorded.device});
+    }
     for (const Tensor& t : recorded.inputs) node.inputs.push_back(value_of(t));
     index_[&recorded] = append(std::move(node));
   }
@@ -97,7 +99,7 @@ class GraphBuilder {
       node.kind = GraphNode::Kind::Capture;
       node.tensor = t;
       node.name = t.requires_grad() ? "variable" : "captured";
-      node.outputs = {{t.shape(), t.dtype()}};
+      node.outputs = {{t.shape(), t.dtype(), t.device()}};
       it->second = append(std::move(node));
     }
     return {it->second, 0};

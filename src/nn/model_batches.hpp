@@ -33,6 +33,9 @@ class BatchSource {
   [[nodiscard]] virtual std::optional<Batch> next() = 0;
 };
 
+/// `batch` with every tensor copied to `device` (those already there as they are).
+[[nodiscard]] Batch on_device(Batch batch, Device device);
+
 /// The batches of `source` copied to `device` (the model's), one batch ahead: the next batch's
 /// copy is issued before the current one is handed out, and a copy to a GPU returns before the
 /// GPU has the data (pinned staging), so loading overlaps the step. On the CPU, the source's

@@ -10,13 +10,17 @@ void DeviceBatches::begin_epoch() {
   primed_ = false;
 }
 
+Batch on_device(Batch batch, Device device) {
+  for (Tensor& t : batch.x) t = t.to(device);
+  for (Tensor& t : batch.y) t = t.to(device);
+  if (batch.sample_weight.defined()) batch.sample_weight = batch.sample_weight.to(device);
+  return batch;
+}
+
 std::optional<Batch> DeviceBatches::fetch() {
   std::optional<Batch> batch = source_.next();
   if (!batch || device_.is_cpu()) return batch;
-  for (Tensor& t : batch->x) t = t.to(device_);
-  for (Tensor& t : batch->y) t = t.to(device_);
-  if (batch->sample_weight.defined()) batch->sample_weight = batch->sample_weight.to(device_);
-  return batch;
+  return on_device(std::move(*batch), device_);
 }
 
 std::optional<Batch> DeviceBatches::next() {

@@ -147,7 +147,7 @@ std::map<std::string, double> Model::train_on_batch(const Tensors& x, const Tens
   Compiled& c = compiled("train_on_batch");
   detail::check_data(name(), input_count(), x, y, true, "train_on_batch");
   if (c.built()) c.reset_metrics();
-  train_step({.x = x.list(), .y = y.list(), .sample_weight = {}});
+  train_step(detail::on_device({.x = x.list(), .y = y.list(), .sample_weight = {}}, device()));
   return c.results();
 }
 

@@ -100,6 +100,21 @@ TEST_F(ModelOnFakeGpu, FitEvaluatePredictMatchTheCpuRunExactly) {
   }
 }
 
+TEST_F(ModelOnFakeGpu, OnBatchCallsTakeHostOrDeviceData) {
+  auto [x, y] = blobs(64, 3);
+  auto on_cpu = mlp(std::nullopt, false);
+  auto on_gpu = mlp(kGpu, false);
+  random::seed(6);
+  const double want = on_cpu.train_on_batch(x, y).at("loss");
+  random::seed(6);
+  EXPECT_EQ(on_gpu.train_on_batch(x, y).at("loss"), want);  // host data, copied over
+  random::seed(7);
+  const double again = on_cpu.train_on_batch(x, y).at("loss");
+  random::seed(7);
+  EXPECT_EQ(on_gpu.train_on_batch(x.cuda(), y.cuda()).at("loss"), again);  // already there
+  EXPECT_EQ(on_gpu.test_on_batch(x, y).at("loss"), on_cpu.test_on_batch(x, y).at("loss"));
+}
+
 TEST_F(ModelOnFakeGpu, DataOnTheWrongDeviceForADirectCallNamesTheOp) {
   auto model = nn::Sequential({nn::Input({4}), nn::Dense(3)});
   model.to(kGpu);
@@ -110,6 +125,35 @@ TEST_F(ModelOnFakeGpu, DataOnTheWrongDeviceForADirectCallNamesTheOp) {
     const std::string message = e.what();
     EXPECT_NE(message.find("different devices"), std::string::npos) << message;
     EXPECT_NE(message.find("cuda:0"), std::string::npos) << message;
+  }
+}
+
+/// The fake device with the real CUDA backend's kernel set: a training path that reaches an op
+/// the backend lacks fails here as it would on the GPU.
+class ModelOnFakeGpuWithCudaKernels : public testing::FakeCudaDevice {
+ protected:
+  void SetUp() override {
+    if (!cuda::is_built()) GTEST_SKIP() << "built without CUDA: there is no CUDA kernel set";
+    FakeCudaDevice::SetUp();
+  }
+  [[nodiscard]] bool only_real_cuda_ops() const override { return true; }
+};
+
+TEST_F(ModelOnFakeGpuWithCudaKernels, AnMlpTrainsWithTheOpsTheCudaBackendHas) {
+  auto [x, y] = blobs(256, 4);
+  for (bool eager : {false, true}) {
+    SCOPED_TRACE(eager ? "eager" : "graph");
+    random::seed(9);
+    auto model = nn::Sequential({nn::Input({8}), nn::Dense(64, {.activation = "relu"}),
+                                 nn::Dense(64, {.activation = "relu"}), nn::Dense(3)});
+    model.compile({.optimizer = "adam",
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .metrics = {"accuracy"},
+                   .run_eagerly = eager,
+                   .device = kGpu});
+    const History h = model.fit(x, y, {.batch_size = 32, .epochs = 3, .verbose = 0});
+    EXPECT_LT(h["loss"].back(), h["loss"].front());
+    EXPECT_EQ(model.predict(x, {.verbose = 0}).shape(), (Shape{256, 3}));
   }
 }
 

@@ -27,7 +27,9 @@ struct GraphValue {
 struct ValueSpec {
   Shape shape;
   DType dtype = float32;
-  Device device = Device::cpu();  // of a traced function's argument (others: not tracked)
+  /// Where the value lives: passes only write ops that have a kernel there, and the memory plan
+  /// places CPU values only (its arena is host memory).
+  Device device = Device::cpu();
   friend bool operator==(const ValueSpec&, const ValueSpec&) = default;
 };
 

@@ -29,9 +29,10 @@ struct Node {
   std::vector<Tensor> inputs;  // symbolic tensors this node consumes
   const OpDef* op = nullptr;   // Kind::Op
   std::shared_ptr<const Attrs> attrs;
-  CallFn call;                  // Kind::Call
-  std::shared_ptr<void> owner;  // keeps the called object alive (Kind::Call)
-  std::string name;             // Input / Call: the layer's name, for summaries and errors
+  CallFn call;                    // Kind::Call
+  std::shared_ptr<void> owner;    // keeps the called object alive (Kind::Call)
+  std::string name;               // Input / Call: the layer's name, for summaries and errors
+  Device device = Device::cpu();  // where the outputs live (set by make_outputs)
   /// Input: the shape as declared, -1 where a dimension is unknown (Keras's None; the symbolic
   /// shape holds 1 there). Empty when every dimension is known.
   std::vector<int64_t> declared_dims;

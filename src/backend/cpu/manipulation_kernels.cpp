@@ -7,8 +7,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "backend/concatenate_slabs.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
+#include "backend/take_strides.hpp"
 
 namespace nabla::cpu {
 namespace {
@@ -27,22 +29,11 @@ int64_t lane_grain(int64_t length) {
 
 void concatenate_kernel(const KernelContext& ctx) {
   const Tensor& out = ctx.outputs[0];
-  const int64_t axis = axis_attr(ctx, out.ndim());
-  const int64_t axis_stride = out.strides()[static_cast<size_t>(axis)];
-  int64_t start = 0;
-  for (const Tensor& in : ctx.inputs) {
-    const int64_t extent = in.shape()[axis];
-    if (in.numel() > 0) {
-      Shape shape = out.shape();
-      shape[axis] = extent;
-      // The input's slab of the output: same strides, shifted along the axis.
-      const Tensor slab = Tensor::view_of(
-          out, Layout(std::move(shape), out.strides(), out.offset() + start * axis_stride));
-      visit_dtype(out.dtype(),
-                  [&]<class T>(T) { unary_loop<T, T>(slab, in, [](T v) { return v; }); });
-    }
-    start += extent;
-  }
+  for_each_concatenate_slab(
+      out, ctx.inputs, axis_attr(ctx, out.ndim()), [&](const Tensor& slab, const Tensor& in) {
+        visit_dtype(out.dtype(),
+                    [&]<class T>(T) { unary_loop<T, T>(slab, in, [](T v) { return v; }); });
+      });
 }
 
 // ---- take / gather: out = source[..., wrap(index), ...] ----
@@ -75,19 +66,10 @@ void gather_along(const Tensor& out, const Tensor& index, const Tensor& source, 
 void take_kernel(const KernelContext& ctx) {
   const Tensor &x = ctx.inputs[0], &index = ctx.inputs[1], &out = ctx.outputs[0];
   const int64_t axis = axis_attr(ctx, x.ndim());
-  const int64_t k = index.ndim();
-  std::vector<int64_t> x_strides(static_cast<size_t>(out.ndim()), 0);
-  std::vector<int64_t> index_strides(x_strides.size(), 0);
-  for (int64_t d = 0; d < x.ndim(); ++d) {
-    if (d == axis) continue;
-    x_strides[static_cast<size_t>(d < axis ? d : d - 1 + k)] = x.strides()[static_cast<size_t>(d)];
-  }
-  for (int64_t j = 0; j < k; ++j) {
-    index_strides[static_cast<size_t>(axis + j)] = index.strides()[static_cast<size_t>(j)];
-  }
-  const Tensor x_view = Tensor::view_of(x, Layout(out.shape(), std::move(x_strides), x.offset()));
+  TakeStrides s = take_strides(x, index, axis, out.ndim());
+  const Tensor x_view = Tensor::view_of(x, Layout(out.shape(), std::move(s.x), x.offset()));
   const Tensor index_view =
-      Tensor::view_of(index, Layout(out.shape(), std::move(index_strides), index.offset()));
+      Tensor::view_of(index, Layout(out.shape(), std::move(s.index), index.offset()));
   visit_dtype(x.dtype(), [&]<class T>(T) {
     gather_along<T>(out, index_view, x_view, x.shape()[axis],
                     x.strides()[static_cast<size_t>(axis)]);

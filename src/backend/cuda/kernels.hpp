@@ -13,5 +13,7 @@ void register_reduction_kernels(KernelTable& table);    // sum, prod, max, min, 
 void register_contraction_kernels(KernelTable& table);  // matmul (cuBLAS; integers: a kernel)
 void register_softmax_kernels(KernelTable& table);      // softmax, log_softmax
 void register_optimizer_kernels(KernelTable& table);    // sgd_update, adam_update
+void register_random_kernels(KernelTable& table);       // random draws, dropout, linspace, eye
+void register_indexing_kernels(KernelTable& table);     // concatenate, take, gather, scatters
 
 }  // namespace nabla::cuda

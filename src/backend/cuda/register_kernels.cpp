@@ -12,6 +12,8 @@ void register_kernels(KernelTable& table) {
   register_contraction_kernels(table);
   register_softmax_kernels(table);
   register_optimizer_kernels(table);
+  register_random_kernels(table);
+  register_indexing_kernels(table);
 }
 
 }  // namespace nabla::cuda

@@ -65,7 +65,7 @@ class LayoutChooser {
   bool rewrite(size_t i) {
     const GraphNode& node = g_.nodes[i];
     if (node.kind != GraphNode::Kind::Op || node.outputs.size() != 1 ||
-        node.outputs[0].dtype != DType::Float32) {
+        node.outputs[0].dtype != DType::Float32 || !node.outputs[0].device.is_cpu()) {
       return false;
     }
     const std::optional<cpu::ConvKind> kind =

@@ -3,6 +3,7 @@
 // computes a sum of the group's value in the same pass (contract in passes.hpp, docs/graph.md).
 #include <algorithm>
 
+#include "backend/kernel_table.hpp"
 #include "graph/passes/rewriter.hpp"
 #include "nabla/graph/passes.hpp"
 #include "ops/fused_elementwise.hpp"
@@ -11,10 +12,13 @@ namespace nabla::passes {
 namespace {
 
 /// An op the fused kernel runs: in its instruction set, one float32 or float64 output of its
-/// inputs' dtype, neither random nor an effect.
+/// inputs' dtype, neither random nor an effect, on a device with a fused kernel.
 bool is_fusable(const Graph& g, const GraphNode& node) {
   if (node.kind != GraphNode::Kind::Op || node.op->random || node.op->has_effect()) return false;
   if (fused_opcode(*node.op) < 0 || node.outputs.size() != 1) return false;
+  if (KernelTable::global().find("fused_elementwise", node.outputs[0].device.kind) == nullptr) {
+    return false;
+  }
   const DType dtype = node.outputs[0].dtype;
   if (dtype != DType::Float32 && dtype != DType::Float64) return false;
   return std::all_of(node.inputs.begin(), node.inputs.end(),
