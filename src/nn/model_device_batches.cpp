@@ -19,7 +19,7 @@ Batch on_device(Batch batch, Device device) {
 
 std::optional<Batch> DeviceBatches::fetch() {
   std::optional<Batch> batch = source_.next();
-  if (!batch || device_.is_cpu()) return batch;
+  if (!batch) return batch;
   return on_device(std::move(*batch), device_);
 }
 

@@ -17,10 +17,6 @@ void check(cublasStatus_t status, const char* what) {
                                     cublasGetStatusName(status), ")"));
 }
 
-namespace {
-constexpr int kMaxDevices = 64;  // as the streams of cuda_stream.cpp
-}  // namespace
-
 cublasHandle_t cublas_handle(Device device) {
   // Never destroyed, like the streams: a cublasDestroy run by static destructors can find the
   // CUDA context already gone at exit (PyTorch leaks its handles for the same reason), and the

@@ -23,6 +23,9 @@ void check(cudaError_t status, const char* what);
 /// After a kernel launch: throws DeviceError naming `op` if the launch failed.
 void check_launch(const char* op);
 
+/// The per-device tables (streams, cuBLAS handles) have this many slots.
+inline constexpr int kMaxDevices = 64;
+
 /// Throws DeviceError "<what> on cuda:i: ..." unless `device` is a visible CUDA device.
 void check_visible(Device device, const char* what);
 /// Makes `device` the calling thread's current CUDA device (DeviceError if it is not visible).

@@ -22,6 +22,16 @@ std::atomic<bool> tf32_allowed{false};
 void set_allow_tf32(bool allow) { tf32_allowed.store(allow, std::memory_order_relaxed); }
 bool allow_tf32() { return tf32_allowed.load(std::memory_order_relaxed); }
 
+// Moving an event hands over its handle; the moved-from one holds none (and destroys none).
+Event::Event(Event&& other) noexcept : device_(other.device_), event_(other.event_) {
+  other.event_ = nullptr;
+}
+Event& Event::operator=(Event&& other) noexcept {
+  std::swap(device_, other.device_);
+  std::swap(event_, other.event_);
+  return *this;
+}
+
 #ifndef NABLA_HAVE_CUDA
 
 void synchronize(int device) {
@@ -32,14 +42,6 @@ Event::Event(Device device) : device_(device) {
   throw DeviceError(detail::str_cat("Event on ", device, ": ", unavailable_reason()));
 }
 Event::~Event() = default;
-Event::Event(Event&& other) noexcept : device_(other.device_), event_(other.event_) {
-  other.event_ = nullptr;
-}
-Event& Event::operator=(Event&& other) noexcept {
-  std::swap(device_, other.device_);
-  std::swap(event_, other.event_);
-  return *this;
-}
 void Event::record() {}
 void Event::synchronize() const {}
 bool Event::done() const { return true; }
@@ -59,10 +61,6 @@ void select(Device device) {
   check_visible(device, "select");
   check(cudaSetDevice(device.index), "cudaSetDevice");
 }
-
-namespace {
-constexpr int kMaxDevices = 64;
-}  // namespace
 
 cudaStream_t stream(Device device) {
   // Created once per device and never destroyed: tensors freed after main returns may still
@@ -98,14 +96,6 @@ Event::Event(Device device) : device_(device) {
 }
 Event::~Event() {
   if (event_ != nullptr) (void)cudaEventDestroy(static_cast<cudaEvent_t>(event_));
-}
-Event::Event(Event&& other) noexcept : device_(other.device_), event_(other.event_) {
-  other.event_ = nullptr;
-}
-Event& Event::operator=(Event&& other) noexcept {
-  std::swap(device_, other.device_);
-  std::swap(event_, other.event_);
-  return *this;
 }
 void Event::record() {
   NABLA_CHECK(event_ != nullptr, ValueError, "Event::record: a moved-from event");

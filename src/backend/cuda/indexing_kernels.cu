@@ -382,6 +382,17 @@ void visit_summable(DType t, Accumulate&& accumulate) {
   });
 }
 
+/// The per-lane path of scatter_add and index_add: one thread sums each lane in index order.
+template <class T>
+void launch_per_lane(const char* op, const Tensor& out, const Tensor& index, const Tensor& src,
+                     const OffsetCalc<3>& lanes, int64_t n_lanes, const ScatterAxis& a,
+                     cudaStream_t s) {
+  scatter_add_per_lane<T><<<blocks_for(n_lanes), kThreads, 0, s>>>(
+      device_data<T>(out), device_data<const int64_t>(index), device_data<const T>(src), lanes,
+      n_lanes, a);
+  check_launch(op);
+}
+
 // inputs: x, index (int64, x's rank, <= x outside axis), src (index's shape) -> out: x's shape
 void scatter_add_kernel(const KernelContext& ctx) {
   if (!copy_x("scatter_add", ctx)) return;
@@ -397,11 +408,7 @@ void scatter_add_kernel(const KernelContext& ctx) {
   const cudaStream_t s = stream(out.device());
   visit_summable(out.dtype(), [&]<class T>(T) {
     if (sum_per_lane(a.n, n_lanes)) {
-      scatter_add_per_lane<T><<<blocks_for(n_lanes), kThreads, 0, s>>>(
-          device_data<T>(out), device_data<const int64_t>(index), device_data<const T>(src), lanes,
-          n_lanes, a);
-      check_launch("scatter_add");
-      return;
+      return launch_per_lane<T>("scatter_add", out, index, src, lanes, n_lanes, a, s);
     }
     const auto sentinel = static_cast<uint64_t>(n_lanes * a.size);
     const SortedPairs sorted =
@@ -433,11 +440,7 @@ void index_add_kernel(const KernelContext& ctx) {
   const cudaStream_t s = stream(out.device());
   visit_summable(out.dtype(), [&]<class T>(T) {
     if (sum_per_lane(a.n, n_lanes)) {
-      scatter_add_per_lane<T><<<blocks_for(n_lanes), kThreads, 0, s>>>(
-          device_data<T>(out), device_data<const int64_t>(index), device_data<const T>(src), lanes,
-          n_lanes, a);
-      check_launch("index_add");
-      return;
+      return launch_per_lane<T>("index_add", out, index, src, lanes, n_lanes, a, s);
     }
     const SortedPairs sorted =
         sort_pairs("index_add", out.device(), s, a.n, static_cast<uint64_t>(a.size),
