@@ -61,3 +61,24 @@ TEST(CudaDevice, AllocatesOnAVisibleDevice) {
 
 }  // namespace
 }  // namespace nabla
+
+namespace nabla {
+namespace {
+
+TEST(CudaDevice, EventsAndSynchronisationWithoutAVisibleDeviceAreClearErrors) {
+  if (cuda::is_available()) GTEST_SKIP() << "a CUDA device is visible: CudaTensor tests them";
+  EXPECT_THROW(cuda::Event{}, DeviceError);
+  EXPECT_THROW(cuda::synchronize(0), DeviceError);
+  EXPECT_NO_THROW(cuda::synchronize());  // every visible device: none
+}
+
+TEST(CudaDevice, Tf32IsOffUntilSwitchedOn) {
+  EXPECT_FALSE(cuda::allow_tf32());
+  cuda::set_allow_tf32(true);
+  EXPECT_TRUE(cuda::allow_tf32());
+  cuda::set_allow_tf32(false);
+  EXPECT_FALSE(cuda::allow_tf32());
+}
+
+}  // namespace
+}  // namespace nabla
