@@ -8,14 +8,17 @@
 // Data: 60000 uniform [0,1) images [1, 28, 28] and uniform labels 0..9 (seed 0); each epoch is a
 // fresh permutation gathered batch by batch (last partial batch included). Train: warm-up batches
 // untimed, then --segments timed segments of --seg-frac epochs, each scaled to a 60000-sample
-// epoch. The step is what a Keras user runs: Model::train_on_batch (forward, cross-entropy from
-// logits, backward, optimizer update), run as a traced graph (compile's default; --eager runs it
-// op by op). Infer: the model in inference mode on 10000 samples.
+// epoch. Each segment is what a Keras user runs: one Model::fit over the segment's batches, in
+// the stream's order (forward, cross-entropy from logits, backward, optimizer update per batch),
+// run as a traced graph (compile's default; --eager runs it op by op). A batch that ends an epoch
+// is partial; fit() regroups a segment's samples into full batches and one partial last batch,
+// so a segment trains the same samples in the same number of steps. last_loss is the last segment's
+// mean loss (fit logs running means). Infer: the model in inference mode on 10000 samples.
 //
 // On a GPU (--device cuda, issue 10's GPU benchmark; --tf32 allows TF32 matmuls): the model is
 // compiled onto the device and the data made resident there once, so batches are gathered on
-// the device, as bench/pytorch_gpu_reference.py does; every step reads its loss back, which
-// waits for the device, so a segment's time covers all of its work.
+// the device, as bench/pytorch_gpu_reference.py does; no step waits for the device, and the
+// segment's mean loss read at its end does, so a segment's time covers all of its work.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -46,14 +49,6 @@ struct Args {
   bool tf32 = false;
 };
 
-Device parse_device(const std::string& name) {
-  if (name == "cpu") return Device::cpu();
-  if (name == "cuda") return Device::cuda(0);
-  if (name.rfind("cuda:", 0) == 0)
-    return Device::cuda(static_cast<int16_t>(std::stoi(name.substr(5))));
-  throw std::invalid_argument("--device must be cpu, cuda or cuda:N");
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
   auto value = [&](int& i) -> std::string {
@@ -81,7 +76,7 @@ Args parse_args(int argc, char** argv) {
     } else if (flag == "--infer") {
       a.infer = true;
     } else if (flag == "--device") {
-      a.device = parse_device(value(i));
+      a.device = Device::parse(value(i));
     } else if (flag == "--tf32") {
       a.tf32 = true;
     } else if (flag == "--no-mkldnn") {
@@ -203,21 +198,21 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
                    .run_eagerly = a.eager,
                    .device = a.device});
   }
-  // The endless stream of shuffled minibatches, epoch by epoch.
+  // The endless stream of shuffled minibatches, epoch by epoch, as sample indices.
   Tensor perm;
   int64_t next = kTrain;
-  auto next_batch = [&] {
+  auto next_indices = [&] {
     if (next >= kTrain) {
       perm = random::permutation(kTrain);
       next = 0;
     }
     const Tensor idx = perm.slice(0, next, std::min(next + a.batch, kTrain)).to(a.device);
     next += a.batch;
-    return std::pair{take(x, idx, 0), take(y, idx, 0)};
+    return idx;
   };
   for (int64_t i = 0; i < a.warmup_batches; ++i) {
-    const auto [xb, yb] = next_batch();
-    model.train_on_batch(xb, yb);
+    const Tensor idx = next_indices();
+    model.train_on_batch(take(x, idx, 0), take(y, idx, 0));
   }
   const int64_t nb_epoch = (kTrain + a.batch - 1) / a.batch;
   const int64_t seg_batches =
@@ -225,13 +220,17 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
   std::vector<double> ts;
   double last_loss = 0;
   for (int s = 0; s < a.segments; ++s) {
-    int64_t n = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t b = 0; b < seg_batches; ++b) {
-      const auto [xb, yb] = next_batch();
-      last_loss = model.train_on_batch(xb, yb).at("loss");
-      n += xb.shape()[0];
-    }
+    // A segment's batches, gathered at once and trained by one fit() call (unshuffled, so in
+    // the stream's order): the loss stays on the device until the segment ends, as the reference
+    // reads loss.item() once per segment.
+    std::vector<Tensor> batches;
+    for (int64_t b = 0; b < seg_batches; ++b) batches.push_back(next_indices());
+    const Tensor idx = concatenate(batches, 0);
+    const int64_t n = idx.shape()[0];
+    const auto history = model.fit(take(x, idx, 0), take(y, idx, 0),
+                                   {.batch_size = a.batch, .verbose = 0, .shuffle = false});
+    last_loss = history["loss"].back();
     ts.push_back(seconds_since(t0) * kTrain / static_cast<double>(n));
   }
   const double epoch = median(ts);

@@ -30,6 +30,7 @@ constexpr const char* kUsage = R"(usage: mnist_cnn [options]
                    [default: datasets::mnist::load_data(): $NABLA_DATA/mnist, ~/.nabla, download]
   --limit N        train on the first N images only (quick runs)  [all]
   --seed N         random seed                                    [0]
+  --device D       cpu, cuda or cuda:N: where the model trains    [cpu]
   --skip-if-no-data  exit 77 (a skipped test) when no local MNIST copy exists (no download)
   --help           this text
 )";
@@ -43,6 +44,7 @@ struct Options {
   std::string data;
   int64_t limit = 0;
   uint64_t seed = 0;
+  Device device = Device::cpu();
   bool skip_if_no_data = false;
   bool help = false;
 };
@@ -71,6 +73,12 @@ Options parse_options(int argc, char** argv) {
       o.limit = parse_number<int64_t>(flag, value);
     } else if (flag == "--seed") {
       o.seed = parse_number<uint64_t>(flag, value);
+    } else if (flag == "--device") {
+      try {
+        o.device = Device::parse(value);
+      } catch (const ValueError& e) {
+        throw UsageError(e.what());
+      }
     } else {
       throw UsageError("unknown option " + std::string(flag));
     }
@@ -131,7 +139,8 @@ int run(const Options& options) {
   nn::Sequential model = make_model(options);
   model.compile({.optimizer = optim::Adam({.learning_rate = 1e-3}),
                  .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+                 .metrics = {"accuracy"},
+                 .device = options.device});
   model.summary();
 
   // As Keras's mnist_cnn.py: all 60000 images train, the test set is shown as validation (it
@@ -150,8 +159,8 @@ int run(const Options& options) {
     history.plot(options.plot);
     std::cout << "wrote " << options.plot << "\n";
   }
-  std::cout << "{\"example\": \"mnist_cnn\", \"model\": \"" << options.model
-            << "\", \"batchnorm\": " << (options.batchnorm ? "true" : "false")
+  std::cout << "{\"example\": \"mnist_cnn\", \"model\": \"" << options.model << "\", \"device\": \""
+            << options.device << "\", \"batchnorm\": " << (options.batchnorm ? "true" : "false")
             << ", \"test_accuracy\": " << scores["accuracy"]
             << ", \"test_loss\": " << scores["loss"] << ", \"epochs\": " << history.epochs().size()
             << ", \"train_seconds\": " << train_seconds << "}\n";

@@ -1,5 +1,5 @@
 // The weighted-mean accumulator behind the accuracies and error metrics, and MetricRef's names.
-// Metrics accumulate in double on the host and never record gradients.
+// Metrics accumulate in double, on the device of their values, and never record gradients.
 #include "nabla/nn/metrics.hpp"
 
 #include <functional>
@@ -7,6 +7,7 @@
 
 #include "nabla/autograd/grad_mode.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/reduction.hpp"
 #include "nabla/ops/view.hpp"
 #include "nabla/util/error.hpp"
 #include "nn/losses_common.hpp"
@@ -16,7 +17,7 @@ namespace nabla::nn::metrics {
 
 // Keras's Mean.update_state after reduce_to_samplewise_values: each sample contributes the mean
 // over its trailing axes of value * weight to the total and the mean of its weights to the count
-// (so a [batch] weight w_b adds w_b * mean(values_b) and w_b).
+// (so a [batch] weight w_b adds w_b * mean(values_b) and w_b). The sums stay on the values' device.
 void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
                                      const Tensor& sample_weight) {
   NABLA_CHECK(y_true.defined() && y_pred.defined(), ValueError, name(),
@@ -24,30 +25,27 @@ void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
   NoGradGuard no_grad;
   const Tensor per_sample = values(y_true, y_pred);
   const Shape& shape = per_sample.shape();
-  const std::vector<double> value = per_sample.cpu().to_vector<double>();
-  std::vector<double> weight;
+  const int64_t batch = shape.rank() == 0 ? 1 : shape[0];
+  if (batch == 0 || per_sample.numel() == 0) return;
+  const double per_sample_mean = 1.0 / static_cast<double>(per_sample.numel() / batch);
+  const Tensor value = astype(per_sample, float64);
   if (sample_weight.defined()) {
     const Tensor aligned = detail::align_sample_weight(name(), sample_weight, shape);
-    weight = broadcast_to(aligned, shape).cpu().to_vector<double>();
-  }
-  const int64_t batch = shape.rank() == 0 ? 1 : shape[0];
-  if (batch == 0 || value.empty()) return;
-  const auto per = static_cast<int64_t>(value.size()) / batch;
-  for (int64_t b = 0; b < batch; ++b) {
-    double weighted = 0.0, weights = 0.0;
-    for (int64_t j = b * per; j < (b + 1) * per; ++j) {
-      const double w = weight.empty() ? 1.0 : weight[static_cast<size_t>(j)];
-      weighted += value[static_cast<size_t>(j)] * w;
-      weights += w;
-    }
-    total_ += weighted / static_cast<double>(per);
-    count_ += weights / static_cast<double>(per);
+    const Tensor weight = astype(broadcast_to(aligned, shape), float64);
+    total_.add(sum(value * weight), per_sample_mean);
+    count_.add(sum(weight), per_sample_mean);
+  } else {
+    total_.add(sum(value), per_sample_mean);
+    count_.add(static_cast<double>(batch));
   }
 }
 
-double MeanMetricWrapper::result() const { return count_ == 0.0 ? 0.0 : total_ / count_; }
+double MeanMetricWrapper::result() const {
+  const double count = count_.value();
+  return count == 0.0 ? 0.0 : total_.value() / count;
+}
 
-void MeanMetricWrapper::reset_state() { total_ = count_ = 0.0; }
+void MeanMetricWrapper::reset_state() { total_ = count_ = DeferredSum{}; }
 
 namespace {
 

@@ -48,7 +48,7 @@ class UniqueNames {
 }  // namespace
 
 double RunningMean::result() const {
-  return count > 0 ? total / count : std::numeric_limits<double>::quiet_NaN();
+  return count_ > 0 ? total_.value() / count_ : std::numeric_limits<double>::quiet_NaN();
 }
 
 void Model::Compiled::build(const std::string& model, const std::vector<std::string>& names) {
@@ -131,7 +131,7 @@ Model::Compiled::Losses Model::Compiled::compute_losses(const std::vector<Tensor
 void Model::Compiled::record_losses(const std::vector<Tensor>& per_output, int64_t batch_size) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (per_output[i].defined()) {
-      outputs[i].loss_mean.add(per_output[i].cpu().item<double>(), static_cast<double>(batch_size));
+      outputs[i].loss_mean.add(per_output[i], static_cast<double>(batch_size));
     }
   }
 }

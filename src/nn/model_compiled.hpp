@@ -9,18 +9,25 @@
 #include <vector>
 
 #include "nabla/graph/function.hpp"
+#include "nabla/nn/deferred_sum.hpp"
 #include "nabla/nn/model.hpp"
 
 namespace nabla::nn {
 
-/// A mean weighted by batch sizes (Keras's Mean metric that tracks the losses).
-struct RunningMean {
-  double total = 0.0, count = 0.0;
-  void add(double value, double weight) {
-    total += value * weight;
-    count += weight;
+/// A mean weighted by batch sizes (Keras's Mean metric that tracks the losses). Values on a
+/// device stay there until the mean is read (DeferredSum).
+class RunningMean {
+ public:
+  /// Adds a batch's one-element loss (any device) with weight `weight`.
+  void add(const Tensor& value, double weight) {
+    total_.add(value, weight);
+    count_ += weight;
   }
   [[nodiscard]] double result() const;  // NaN before any value
+
+ private:
+  DeferredSum total_;
+  double count_ = 0.0;
 };
 
 struct Model::Compiled {

@@ -62,4 +62,10 @@ std::vector<std::shared_ptr<callbacks::Callback>> callback_list(
   return list;
 }
 
+bool any_needs_batch_logs(const std::vector<std::shared_ptr<callbacks::Callback>>& cbs) {
+  bool any = false;
+  for (const auto& cb : cbs) any = cb->needs_batch_logs() || any;
+  return any;
+}
+
 }  // namespace nabla::nn::detail

@@ -33,4 +33,10 @@ void check_targets(const std::string& model, size_t targets, size_t outputs,
     const std::vector<callbacks::CallbackRef>& user, int verbose,
     const std::shared_ptr<callbacks::Callback>& history);
 
+/// Whether some callback reads the next batch's logs. Every callback is asked (a ProgressBar
+/// remembers its answer for the update that follows); when none does, the loop skips reading the
+/// running results, which on a GPU would wait for the step to finish.
+[[nodiscard]] bool any_needs_batch_logs(
+    const std::vector<std::shared_ptr<callbacks::Callback>>& cbs);
+
 }  // namespace nabla::nn::detail

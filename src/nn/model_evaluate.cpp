@@ -27,7 +27,7 @@ void Model::test_step(const Batch& batch) {
   c.record_losses(batch_losses.per_output, batch.size());
   Tensor loss = batch_losses.total;
   for (const Tensor& penalty : losses()) loss = loss + penalty;
-  c.loss_mean.add(loss.cpu().item<double>(), static_cast<double>(batch.size()));
+  c.loss_mean.add(loss, static_cast<double>(batch.size()));
   c.update_metrics(batch.y, y_pred);
 }
 
@@ -50,11 +50,11 @@ std::map<std::string, double> Model::run_evaluate(
     if (!batch) break;
     for (const auto& cb : cbs) cb->on_test_batch_begin(step, {});
     test_step(*batch);
-    logs = compiled_->results();
+    logs = detail::any_needs_batch_logs(cbs) ? compiled_->results() : callbacks::Logs{};
     for (const auto& cb : cbs) cb->on_test_batch_end(step, logs);
   }
   // No batch (empty data): the loss is NaN, the metrics their initial values.
-  if (logs.empty()) logs = compiled_->built() ? compiled_->results() : callbacks::Logs{};
+  logs = compiled_->built() ? compiled_->results() : callbacks::Logs{};
   if (!logs.contains("loss")) logs["loss"] = std::numeric_limits<double>::quiet_NaN();
   for (const auto& cb : cbs) cb->on_test_end(logs);
   return logs;

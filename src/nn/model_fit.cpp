@@ -33,7 +33,7 @@ void Model::train_step(const Batch& batch) {
   }
   c.optimizer->apply_gradients(grads, weights);
   NoGradGuard no_grad;
-  c.loss_mean.add(loss.cpu().item<double>(), static_cast<double>(batch.size()));
+  c.loss_mean.add(loss, static_cast<double>(batch.size()));
   std::vector<Tensor> predictions;
   for (const Tensor& p : y_pred) {
     predictions.push_back(p.detach());
@@ -127,9 +127,10 @@ History Model::run_fit(BatchSource& train, BatchSource* validation, const FitOpt
       }
       for (const auto& cb : cbs) cb->on_train_batch_begin(step, {});
       train_step(*batch);
-      logs = compiled_->results();
+      logs = detail::any_needs_batch_logs(cbs) ? compiled_->results() : callbacks::Logs{};
       for (const auto& cb : cbs) cb->on_train_batch_end(step, logs);
     }
+    logs = compiled_->results();
     NABLA_CHECK(step > 0 || stop_training_, ValueError, name(), ".fit: epoch ", epoch + 1,
                 " got no batches (empty data)");
     if (validation != nullptr) {

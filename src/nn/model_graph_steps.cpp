@@ -88,7 +88,7 @@ void record_step_results(ResultReader& results, Model::Compiled& c, const Traced
     if (step.masked[i]) y_pred[i].set_keras_mask(results.next());
   }
   c.record_losses(per_output, batch.size());
-  c.loss_mean.add(loss.cpu().item<double>(), static_cast<double>(batch.size()));
+  c.loss_mean.add(loss, static_cast<double>(batch.size()));
   c.update_metrics(batch.y, y_pred);
 }
 

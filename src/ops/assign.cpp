@@ -22,6 +22,29 @@ std::vector<TensorSpec> assign_infer(const OpDef& op, std::span<const Tensor> in
   return {};
 }
 
+/// The bytes [first, last] of its storage a non-empty tensor's elements occupy.
+std::pair<int64_t, int64_t> byte_extent(const Tensor& t) {
+  int64_t first = t.offset(), last = t.offset();
+  for (int64_t d = 0; d < t.ndim(); ++d) {
+    const int64_t span = (t.size(d) - 1) * t.strides()[static_cast<size_t>(d)];
+    (span < 0 ? first : last) += span;
+  }
+  const auto item = static_cast<int64_t>(t.itemsize());
+  return {first * item, (last + 1) * item - 1};
+}
+
+/// Whether writing src into dst element by element could read an element dst already overwrote
+/// (x[1:] = x[:-1]). The CPU kernel writes in order and a GPU in any order, so such a source is
+/// copied first, as NumPy does. The same layout is safe: each element reads only itself.
+bool source_overlaps(const Tensor& dst, const Tensor& src) {
+  if (dst.storage() == nullptr || dst.storage() != src.storage()) return false;
+  if (dst.numel() == 0 || src.numel() == 0) return false;
+  if (dst.layout() == src.layout() && dst.dtype() == src.dtype()) return false;
+  const auto [dst_first, dst_last] = byte_extent(dst);
+  const auto [src_first, src_last] = byte_extent(src);
+  return dst_first <= src_last && src_first <= dst_last;
+}
+
 }  // namespace
 
 NABLA_DEFINE_OP(assign_op, .name = "assign", .infer = &assign_infer, .complex = true,
@@ -30,7 +53,8 @@ NABLA_DEFINE_OP(assign_op, .name = "assign", .infer = &assign_infer, .complex = 
 namespace detail {
 void copy_into(const Tensor& dst, const Tensor& src) {
   NABLA_CHECK(dst.defined() && src.defined(), ValueError, "copy: undefined tensor");
-  const Tensor source = broadcast_to(src, dst.shape());
+  Tensor source = broadcast_to(src, dst.shape());
+  if (source_overlaps(dst, source)) source = broadcast_to(src.clone(), dst.shape());
   const Tensor inputs[] = {dst, source};
   (void)dispatch(assign_op, inputs);
 }

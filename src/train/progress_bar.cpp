@@ -71,8 +71,18 @@ void ProgressBar::on_predict_begin(const Logs&) { start(); }
 void ProgressBar::on_predict_batch_end(int64_t batch, const Logs&) { update(batch, {}); }
 void ProgressBar::on_predict_end(const Logs&) { finalize({}); }
 
+bool ProgressBar::needs_batch_logs() {
+  redraw_due_ = redraw_due(Clock::now());
+  return *redraw_due_;
+}
+
+bool ProgressBar::redraw_due(Clock::time_point now) const {
+  return verbose_ == 1 && terminal_ && (!shown_ || now - last_update_ >= kRefreshInterval);
+}
+
 void ProgressBar::start() {
   start_ = Clock::now();
+  redraw_due_.reset();
   after_first_step_.reset();
   shown_ = false;
   seen_ = 0;
@@ -100,7 +110,9 @@ void ProgressBar::update(int64_t batch, const Logs& logs) {
   const Clock::time_point now = Clock::now();
   const double step_seconds = step_duration(current, now);
   // Off a terminal a line cannot be redrawn: only the final line is written.
-  if (!terminal_ || (shown_ && now - last_update_ < kRefreshInterval)) return;
+  const bool due = redraw_due_.value_or(redraw_due(now));
+  redraw_due_.reset();
+  if (!due) return;
   const std::string line = detail::progress_line(current, target_, seconds_between(start_, now),
                                                  step_seconds, values_of(logs), false, true);
   const size_t width = detail::visible_width(line);

@@ -317,6 +317,16 @@ TEST(GraphReductionFusion, EmptyValues) {
       EXPECT_EQ(fused_sums(fused).size(), 1u);
     }
   }
+  // Empty dims among several summed or kept ones merge into geometries that have no loop.
+  for (const auto& c : std::vector<std::pair<Shape, std::vector<int64_t>>>{
+           {Shape{3, 6, 0}, {1, 2}}, {Shape{8, 8, 0}, {0, 1, 2}}, {Shape{0, 4, 4}, {0}}}) {
+    SCOPED_TRACE(to_string(c.first));
+    const Graph g =
+        trace([&](const std::vector<Tensor>& a) { return std::vector{sum(exp(a[0]), c.second)}; },
+              {{c.first, float32}});
+    const Graph fused = fuse_and_compare(g, {zeros(c.first)});
+    EXPECT_EQ(fused_sums(fused).size(), 1u);
+  }
 }
 
 // ---- the op: gradients and errors ----

@@ -100,6 +100,39 @@ TEST_F(ModelOnFakeGpu, FitEvaluatePredictMatchTheCpuRunExactly) {
   }
 }
 
+// Device-to-host copies of a CUDA tensor, counted by wrapping the fake device's to_device kernel.
+Kernel g_fake_to_device = nullptr;
+int64_t g_device_reads = 0;
+void counting_to_device(const KernelContext& ctx) {
+  if (ctx.inputs[0].device().is_cuda() && ctx.outputs[0].device().is_cpu()) ++g_device_reads;
+  g_fake_to_device(ctx);
+}
+
+// A step must not wait for the device: without a callback reading batch logs, fit() and
+// evaluate() read the running loss and metrics back once per epoch (DeferredSum), however many
+// batches there are.
+TEST_F(ModelOnFakeGpu, LossesAndMetricsAreReadOncePerEpochNotPerBatch) {
+  KernelTable& table = KernelTable::global();
+  g_fake_to_device = table.find("to_device", DeviceKind::CUDA);
+  table.add("to_device", DeviceKind::CUDA, &counting_to_device);
+  testing::fake_cuda_detail::clear_cached_kernels();
+  auto reads_for = [&](int64_t samples, bool eager) {
+    auto [x, y] = blobs(samples, 1);
+    auto model = mlp(kGpu, eager);
+    g_device_reads = 0;
+    (void)model.fit(x, y, {.batch_size = 16, .epochs = 2, .verbose = 0});
+    (void)model.evaluate(x, y, {.batch_size = 16, .verbose = 0});
+    return g_device_reads;
+  };
+  for (bool eager : {false, true}) {
+    SCOPED_TRACE(eager ? "eager" : "graph");
+    const int64_t few = reads_for(64, eager), many = reads_for(256, eager);  // 4 or 16 batches
+    EXPECT_EQ(few, many);
+    EXPECT_GE(few, 2);      // the counter sees the reads
+    EXPECT_LE(few, 3 * 3);  // loss and accuracy's total and count, per epoch and for evaluate
+  }
+}
+
 TEST_F(ModelOnFakeGpu, OnBatchCallsTakeHostOrDeviceData) {
   auto [x, y] = blobs(64, 3);
   auto on_cpu = mlp(std::nullopt, false);

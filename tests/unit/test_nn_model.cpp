@@ -122,3 +122,67 @@ TEST(NnModel, ErrorsNameTheModelAndTheProblem) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Records the logs its batch hooks get; says whether it reads them.
+class BatchLogRecorder : public callbacks::Callback {
+ public:
+  explicit BatchLogRecorder(bool reads) : reads_(reads) {}
+  bool needs_batch_logs() override { return reads_; }
+  void on_train_batch_end(int64_t, const callbacks::Logs& logs) override {
+    train_batches.push_back(logs);
+  }
+  void on_test_batch_end(int64_t, const callbacks::Logs& logs) override {
+    test_batches.push_back(logs);
+  }
+  void on_epoch_end(int64_t, const callbacks::Logs& logs) override { epochs.push_back(logs); }
+  void on_test_end(const callbacks::Logs& logs) override { test_end = logs; }
+  std::vector<callbacks::Logs> train_batches, test_batches, epochs;
+  callbacks::Logs test_end;
+
+ private:
+  bool reads_;
+};
+
+// Reading the running loss and metrics after each batch waits for a GPU step, so the loops only
+// do it when some callback reads batch logs; epoch and end logs are always complete and equal
+// whichever way the batches went.
+TEST(NnModel, BatchLogsAreComputedOnlyForCallbacksThatReadThem) {
+  auto [x, y] = blobs(96, 1);
+  auto train = [&](bool reads) {
+    random::seed(3);
+    auto model = nn::Sequential({nn::Input({8}), nn::Dense(3)});
+    model.compile({.optimizer = optim::SGD({.learning_rate = 0.1}),
+                   .loss = nn::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                   .metrics = {"accuracy"}});
+    auto recorder = std::make_shared<BatchLogRecorder>(reads);
+    (void)model.fit(x, y, {.batch_size = 32, .epochs = 2, .verbose = 0, .callbacks = {recorder}});
+    (void)model.evaluate(x, y, {.batch_size = 32, .verbose = 0, .callbacks = {recorder}});
+    return recorder;
+  };
+  const auto reading = train(true), silent = train(false);
+  ASSERT_EQ(reading->train_batches.size(), 6u);
+  ASSERT_EQ(silent->train_batches.size(), 6u);
+  for (const auto& logs : reading->train_batches) EXPECT_TRUE(logs.contains("accuracy"));
+  for (const auto& logs : silent->train_batches) EXPECT_TRUE(logs.empty());
+  for (const auto& logs : silent->test_batches) EXPECT_TRUE(logs.empty());
+  EXPECT_EQ(reading->train_batches.back(), reading->epochs.back());
+  EXPECT_EQ(reading->epochs, silent->epochs);
+  EXPECT_EQ(reading->test_end, silent->test_end);
+  EXPECT_TRUE(silent->test_end.contains("loss") && silent->test_end.contains("accuracy"));
+}
+
+// The built-in callbacks that only use epoch logs say so, so a fit() with them and no progress
+// bar never reads batch logs.
+TEST(NnModel, EpochOnlyCallbacksDoNotAskForBatchLogs) {
+  EXPECT_FALSE(callbacks::History().needs_batch_logs());
+  EXPECT_FALSE(callbacks::EarlyStopping().needs_batch_logs());
+  EXPECT_FALSE(callbacks::ReduceLROnPlateau().needs_batch_logs());
+  EXPECT_TRUE(callbacks::TerminateOnNaN().needs_batch_logs());
+  EXPECT_FALSE(callbacks::LambdaCallback({}).needs_batch_logs());
+  EXPECT_TRUE(callbacks::LambdaCallback({.on_train_batch_end = [](int64_t, const callbacks::Logs&) {
+              }}).needs_batch_logs());
+}
+
+}  // namespace

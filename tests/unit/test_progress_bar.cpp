@@ -196,3 +196,36 @@ TEST(ProgressBar, ShorterLinesEraseTheRestOfTheLongerOne) {
 }
 
 }  // namespace
+
+namespace {
+
+// The bar asks for batch logs only when it will draw them (fit() skips reading a GPU's running
+// loss otherwise), and draws exactly when it said it would.
+TEST(ProgressBar, AsksForBatchLogsOnlyWhenARedrawIsDue) {
+  std::ostringstream out;
+  ProgressBar bar(&out, 1);
+  bar.set_params(TrainParams{.epochs = 1, .steps = 1000, .verbose = 1});
+  bar.on_epoch_begin(0, {});
+  int asked = 0;
+  for (int64_t b = 0; b < 1000; ++b) {
+    const bool needs = bar.needs_batch_logs();
+    asked += needs ? 1 : 0;
+    const size_t before = out.str().size();
+    bar.on_train_batch_end(b, needs ? Logs{{"loss", 1.0}} : Logs{});
+    EXPECT_EQ(out.str().size() > before, needs) << "batch " << b;
+  }
+  EXPECT_GE(asked, 1);  // the first batch is always drawn
+  EXPECT_LT(asked, 100);
+  for (int verbose : {0, 2}) {
+    ProgressBar quiet(&out, 1);
+    quiet.set_params(TrainParams{.epochs = 1, .steps = 10, .verbose = verbose});
+    quiet.on_epoch_begin(0, {});
+    EXPECT_FALSE(quiet.needs_batch_logs()) << "verbose " << verbose;
+  }
+  ProgressBar piped(&out, 0);  // off a terminal only the final line is written
+  piped.set_params(TrainParams{.epochs = 1, .steps = 10, .verbose = 1});
+  piped.on_epoch_begin(0, {});
+  EXPECT_FALSE(piped.needs_batch_logs());
+}
+
+}  // namespace

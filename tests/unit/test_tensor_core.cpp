@@ -98,6 +98,20 @@ TEST(Device, CudaIsKnownButNotBuilt) {
   EXPECT_THROW((void)zeros({2}, float32, Device::cuda()), DeviceError);
 }
 
+TEST(Device, ParsesTorchStyleNames) {
+  EXPECT_EQ(Device::parse("cpu"), Device::cpu());
+  EXPECT_EQ(Device::parse("cuda"), Device::cuda(0));
+  EXPECT_EQ(Device::parse("cuda:3"), Device::cuda(3));
+  for (const char* bad : {"gpu", "cuda:", "cuda:x", "cuda:1x", "cuda:-1", "cuda:99999", "CPU"}) {
+    try {
+      (void)Device::parse(bad);
+      ADD_FAILURE() << bad << " parsed";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Threads, SetAndGet) {
   const int before = num_threads();
   set_num_threads(1);

@@ -119,6 +119,25 @@ TEST(View, WritesThroughAViewAreSeenByTheBase) {
   EXPECT_EQ(a.to_vector<float>()[5], 7.f);
 }
 
+// NumPy's semantics for a copy between overlapping views of one storage: the result is as if the
+// source had been read entirely before any write (a kernel writing in order would smear x[0]).
+TEST(View, CopyBetweenOverlappingViewsReadsTheSourceFirst) {
+  Tensor x = iota({6});
+  x.slice(0, 1, 6).copy_(x.slice(0, 0, 5));
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0, 0, 1, 2, 3, 4}));
+  Tensor y = iota({6});
+  y.slice(0, 0, 5).copy_(y.slice(0, 1, 6));
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 5, 5}));
+  // A transpose into itself reads every element before it is written.
+  Tensor m = iota({3, 3});
+  m.copy_(transpose(m));
+  EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{0, 3, 6, 1, 4, 7, 2, 5, 8}));
+  // One element broadcast over a range that holds it.
+  Tensor z = iota({4});
+  z.copy_(z[2]);
+  EXPECT_EQ(z.to_vector<float>(), (std::vector<float>{2, 2, 2, 2}));
+}
+
 }  // namespace
 
 namespace {

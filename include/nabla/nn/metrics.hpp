@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/nn/deferred_sum.hpp"
 #include "nabla/tensor/tensor.hpp"
 
 namespace nabla::nn::metrics {
@@ -34,13 +35,13 @@ class MeanMetricWrapper : public Metric {
 
  protected:
   /// Per-sample values, shape [batch] or [batch, ...] (trailing axes are averaged per sample).
-  /// update_state adds sum(value * weight) to the total and sum(weight) to the count, in double;
-  /// result() is total / count (0 before any sample).
+  /// update_state adds sum(value * weight) to the total and sum(weight) to the count, in double
+  /// and on the values' device (read back by result() only); result() is total / count (0
+  /// before any sample).
   [[nodiscard]] virtual Tensor values(const Tensor& y_true, const Tensor& y_pred) const = 0;
 
  private:
-  double total_ = 0.0;
-  double count_ = 0.0;
+  DeferredSum total_, count_;
 };
 
 /// Keras's "accuracy" string, resolved per batch from the shapes as Keras's compile does: y_pred's

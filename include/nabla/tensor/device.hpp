@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <string_view>
 
 namespace nabla {
 
@@ -18,6 +19,8 @@ struct Device {
   [[nodiscard]] static constexpr Device cuda(int16_t index = 0) {
     return {DeviceKind::CUDA, index};
   }
+  /// "cpu", "cuda" (cuda:0) or "cuda:N", as torch.device spells them; ValueError otherwise.
+  [[nodiscard]] static Device parse(std::string_view name);
   [[nodiscard]] constexpr bool is_cpu() const { return kind == DeviceKind::CPU; }
   [[nodiscard]] constexpr bool is_cuda() const { return kind == DeviceKind::CUDA; }
   friend constexpr bool operator==(const Device&, const Device&) = default;

@@ -71,6 +71,11 @@ class Callback {
   virtual void on_predict_end(const Logs&) {}
   virtual void on_predict_batch_begin(int64_t /*batch*/, const Logs&) {}
   virtual void on_predict_batch_end(int64_t /*batch*/, const Logs&) {}
+  /// Whether the next on_train_batch_end / on_test_batch_end reads its logs. fit() and evaluate()
+  /// compute the batch logs only when some callback says yes (on a GPU, reading the running means
+  /// waits for the step to finish); otherwise the batch hooks get empty logs. Epoch and end logs
+  /// are always complete. Override to return false when the batch hooks ignore their logs.
+  [[nodiscard]] virtual bool needs_batch_logs() { return true; }
 
  protected:
   TrainingTarget* model_ = nullptr;

@@ -33,6 +33,7 @@ class EarlyStopping : public Callback {
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
   void on_train_end(const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
   /// The epoch (0-based) at which training was stopped; -1 if it ran to the end.
   [[nodiscard]] int64_t stopped_epoch() const { return stopped_epoch_; }
   /// The epoch (0-based) with the best monitored value; -1 before any was seen.
@@ -67,6 +68,7 @@ class ReduceLROnPlateau : public Callback {
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
 
  private:
   ReduceLROnPlateauOptions options_;
@@ -81,6 +83,7 @@ class LearningRateScheduler : public Callback {
  public:
   explicit LearningRateScheduler(std::function<double(int64_t, double)> schedule, int verbose = 0);
   void on_epoch_begin(int64_t epoch, const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
 
  private:
   std::function<double(int64_t, double)> schedule_;
@@ -97,6 +100,7 @@ class CSVLogger : public Callback {
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
   void on_train_end(const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
 
  private:
   std::string filename_, separator_;
@@ -139,6 +143,7 @@ class ModelCheckpoint : public Callback {
   explicit ModelCheckpoint(ModelCheckpointOptions options);
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
   /// The best monitored value so far (save_best_only); nullopt before the first.
   [[nodiscard]] std::optional<double> best() const { return best_; }
   /// The file the last save wrote; empty before the first save.
@@ -172,6 +177,7 @@ class BackupAndRestore : public Callback {
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
   void on_train_end(const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
   /// The epoch (0-based) training resumed at; -1 when it started afresh.
   [[nodiscard]] int64_t resumed_at() const { return resumed_at_; }
 
@@ -198,6 +204,9 @@ class LambdaCallback : public Callback {
   void on_train_batch_end(int64_t batch, const Logs& logs) override;
   void on_train_begin(const Logs& logs) override;
   void on_train_end(const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override {
+    return static_cast<bool>(options_.on_train_batch_end);
+  }
 
  private:
   LambdaCallbackOptions options_;

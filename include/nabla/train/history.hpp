@@ -19,6 +19,7 @@ class History : public Callback {
  public:
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  [[nodiscard]] bool needs_batch_logs() override { return false; }
 
   /// key -> one value per epoch ("loss", "accuracy", "val_loss", ...).
   [[nodiscard]] const std::map<std::string, std::vector<double>>& history() const {

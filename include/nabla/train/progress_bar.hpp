@@ -41,6 +41,8 @@ class ProgressBar : public Callback {
   void on_predict_begin(const Logs& logs) override;
   void on_predict_batch_end(int64_t batch, const Logs& logs) override;
   void on_predict_end(const Logs& logs) override;
+  /// Only when the line is due for a redraw (verbose 1 on a terminal, 0.05 s after the last).
+  [[nodiscard]] bool needs_batch_logs() override;
 
   /// The line Keras prints (verbose 1, without colours) after `step` of `steps` steps taking
   /// `seconds` in total: "12/469 ━━━━━━━━━━━━━━━━━━━━ 3s 8ms/step - loss: 0.6011" (ETA while
@@ -52,6 +54,7 @@ class ProgressBar : public Callback {
   using Clock = std::chrono::steady_clock;
   /// Keras's Progbar life cycle: start a bar, update it after each batch, finalize it.
   void start();
+  [[nodiscard]] bool redraw_due(Clock::time_point now) const;
   void update(int64_t batch, const Logs& logs);
   void finalize(const Logs& logs);
   /// Keras's step time: the first step (warm-up) is left out once there are later ones.
@@ -67,6 +70,9 @@ class ProgressBar : public Callback {
   Clock::time_point last_update_;
   std::optional<Clock::time_point> after_first_step_;
   bool shown_ = false;
+  // needs_batch_logs()'s answer for the next update(), which must draw exactly when the logs
+  // were computed for it.
+  std::optional<bool> redraw_due_;
   int64_t seen_ = 0;
   size_t previous_width_ = 0;
 };

@@ -398,8 +398,6 @@ void fused_sum_loop(const KernelContext& ctx) {
   std::vector<bool> reduced(static_cast<size_t>(shape.rank()), axes.empty());
   for (int64_t axis : axes) reduced[static_cast<size_t>(axis)] = true;
   const ReduceGeometry g = make_geometry(shape, contiguous_strides(shape), reduced);
-  NABLA_ASSERT(g.kept.size() <= 1 && g.reduced.size() == 1,
-               "fused_elementwise: unsupported sum over axes of ", shape);
   const bool keep_value = ctx.attrs.get<bool>("keep_value");
   NABLA_ASSERT(!keep_value || ctx.outputs[0].is_contiguous(),
                "fused_elementwise: the value output must be contiguous");
@@ -412,6 +410,9 @@ void fused_sum_loop(const KernelContext& ctx) {
     std::fill(out, out + g.n_out, R::finish(R::identity()));
     return;
   }
+  // Checked only now: an empty shape merges into other geometries, and needs no loop.
+  NABLA_ASSERT(g.kept.size() <= 1 && g.reduced.size() == 1,
+               "fused_elementwise: unsupported sum over axes of ", shape);
   const ValueRange<T, N> value_range(ctx, shape);
   if (uses_outer_loop(g)) {
     fused_sum_outer<R>(value_range, value, out, g);
