@@ -1,13 +1,14 @@
-// The scalar math of every elementwise op, written once. CPU kernels (and later CUDA kernels)
-// are generic templates over these functors (design.md §2; candle's UnaryOpT, ggml's unary_op).
+// The scalar math of every elementwise op, written once. CPU and CUDA kernels are generic
+// templates over these functors (design.md §2; candle's UnaryOpT, ggml's unary_op); complex
+// numbers are Complex<R> (complex_number.hpp), std::complex or libcu++'s as the code compiles.
 #pragma once
 
 #include <cmath>
-#include <complex>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
 
+#include "backend/complex_number.hpp"
 #include "backend/vector_math.hpp"
 #include "nabla/tensor/dtype.hpp"
 
@@ -53,8 +54,8 @@ enum class ComplexResult { None, Same, Real };
 template <Accepts A, ComplexResult C, class Fn>
 void visit_accepted(DType t, Fn&& fn) {
   if constexpr (C != ComplexResult::None) {
-    if (t == DType::Complex64) return fn(std::complex<float>{});
-    if (t == DType::Complex128) return fn(std::complex<double>{});
+    if (t == DType::Complex64) return fn(Complex<float>{});
+    if (t == DType::Complex128) return fn(Complex<double>{});
   }
   if constexpr (A == Accepts::Boolean) {
     fn(bool{});
@@ -89,8 +90,8 @@ struct Abs {  // unsigned: the identity; complex: the magnitude (a real number)
     }
   }
   template <class T>
-  NABLA_HOST_DEVICE T operator()(std::complex<T> x) const {
-    return std::abs(x);
+  NABLA_HOST_DEVICE T operator()(Complex<T> x) const {
+    return complex_math::abs(x);
   }
 };
 struct Sign {  // NaN stays NaN (NumPy); unsigned: 0 or 1
@@ -291,6 +292,39 @@ struct LogicalAnd {
 };
 struct LogicalOr {
   NABLA_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; }
+};
+
+// ---- The complex-number ops (ops/complex.cpp).
+
+struct Real {
+  template <class R>
+  NABLA_HOST_DEVICE R operator()(Complex<R> z) const {
+    return z.real();
+  }
+};
+struct Imag {
+  template <class R>
+  NABLA_HOST_DEVICE R operator()(Complex<R> z) const {
+    return z.imag();
+  }
+};
+struct Conj {
+  template <class R>
+  NABLA_HOST_DEVICE Complex<R> operator()(Complex<R> z) const {
+    return complex_math::conj(z);
+  }
+};
+struct Angle {  // atan2(imag, real)
+  template <class R>
+  NABLA_HOST_DEVICE R operator()(Complex<R> z) const {
+    return complex_math::arg(z);
+  }
+};
+struct MakeComplex {  // complex(re, im)
+  template <class R>
+  NABLA_HOST_DEVICE Complex<R> operator()(R re, R im) const {
+    return Complex<R>(re, im);
+  }
 };
 
 }  // namespace nabla::scalar

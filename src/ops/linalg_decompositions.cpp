@@ -12,6 +12,7 @@
 #include <limits>
 #include <string>
 
+#include "backend/linalg_conventions.hpp"
 #include "nabla/ops/creation.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/linalg.hpp"
@@ -170,9 +171,8 @@ std::string not_positive_definite(int32_t code) {
   return detail::str_cat("the matrix is not positive definite (the leading minor of order ", code,
                          " is not positive)");
 }
-/// The kernels' info for a matrix with NaN or infinite elements (eigh, svd; the same value in
-/// backend/cpu/linalg_decomposition_kernels.cpp).
-constexpr int32_t kNonFiniteInput = std::numeric_limits<int32_t>::max();
+/// The kernels' info for a matrix with NaN or infinite elements (eigh, svd), on every backend.
+using linalg_conventions::kNonFiniteInput;
 constexpr std::string_view kNonFiniteMessage = "the matrix contains NaN or infinity";
 
 std::string eigh_no_convergence(int32_t code) {

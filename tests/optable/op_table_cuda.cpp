@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
 
 #include "nabla/cuda.hpp"
 #include "optable/op_table.hpp"
@@ -17,8 +18,10 @@ namespace {
 using nabla::Tensor;
 
 /// On CUDA: kernels are not the CPU's (other summation orders, fused multiply-adds in libm), so
-/// floats agree to a few ulps of their dtype, integers and bools exactly.
+/// floats agree to a few ulps of their dtype, integers and bools exactly; complex numbers to the
+/// tolerance of their parts' dtype.
 double parity_tolerance(const OpCase& c, nabla::DType dtype) {
+  dtype = nabla::real_of(dtype);
   if (dtype == nabla::float32) return std::max(c.tolerance, 1e-5);
   if (dtype == nabla::float64) return 1e-11;
   return 0.0;
@@ -36,6 +39,25 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
     } else {
       EXPECT_LE(std::abs(g - w), tol * (1 + std::abs(w)))
           << what << " element " << i << ": cuda " << g << ", cpu " << w;
+    }
+  }
+}
+
+/// Complex results: non-finite parts as above, one by one; finite values by the modulus of the
+/// difference, since a part alone can be far smaller than the rounding error of its complex
+/// value (the real part ac - bd of a product cancels when ac is close to bd).
+void expect_close(const std::vector<std::complex<double>>& got,
+                  const std::vector<std::complex<double>>& want, double tol,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const std::complex<double> g = got[i], w = want[i];
+    if (std::isfinite(w.real()) && std::isfinite(w.imag())) {
+      EXPECT_LE(std::abs(g - w), tol * (1 + std::abs(w)))
+          << what << " element " << i << ": cuda " << g << ", cpu " << w;
+    } else {
+      expect_close(std::vector<double>{g.real(), g.imag()}, std::vector<double>{w.real(), w.imag()},
+                   tol, what + " element " + std::to_string(i));
     }
   }
 }
@@ -83,7 +105,12 @@ TEST_P(OpCuda, MatchesTheCpu) {
   ASSERT_EQ(got.shape(), want.shape()) << c.name;
   ASSERT_EQ(got.dtype(), want.dtype()) << c.name;
   const double tol = parity_tolerance(c, want.dtype());
-  expect_close(got.cpu().to_vector<double>(), want.to_vector<double>(), tol, c.name);
+  if (nabla::is_complex(want.dtype())) {
+    expect_close(got.cpu().to_vector<std::complex<double>>(),
+                 want.to_vector<std::complex<double>>(), tol, c.name);
+  } else {
+    expect_close(got.cpu().to_vector<double>(), want.to_vector<double>(), tol, c.name);
+  }
   if (!differentiable) return;
 
   auto gradients = [](const Tensor& out, const std::vector<Tensor>& inputs) {

@@ -174,6 +174,14 @@ decltype(auto) visit_dtype(DType t, Fn&& fn) {
   throw InternalError("visit_dtype: invalid dtype");
 }
 
+/// visit_dtype for the kernels of ops whose rules admit float32 and float64 only: fn(float{}) or
+/// fn(double{}), so that no other type is instantiated.
+template <class Fn>
+decltype(auto) visit_floating_dtype(DType t, Fn&& fn) {
+  if (t == DType::Float64) return fn(double{});
+  return fn(float{});
+}
+
 /// visit_dtype over every dtype, complex64 (std::complex<float>) and complex128 included.
 template <class Fn>
 decltype(auto) visit_dtype_with_complex(DType t, Fn&& fn) {

@@ -1,9 +1,11 @@
 // CPU kernels of the complex-number ops (ops/complex.cpp): elementwise maps over any layout,
-// through the strided loops every elementwise kernel uses.
+// through the strided loops every elementwise kernel uses, with the scalar functors the CUDA
+// kernels share.
 #include <complex>
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
+#include "backend/scalar_functors.hpp"
 
 namespace nabla::cpu {
 namespace {
@@ -20,24 +22,16 @@ void map_complex(const KernelContext& ctx, Fn fn) {
   x.dtype() == DType::Complex64 ? run(float{}) : run(double{});
 }
 
-void real_kernel(const KernelContext& ctx) {
-  map_complex(ctx, [](auto z) { return z.real(); });
-}
-void imag_kernel(const KernelContext& ctx) {
-  map_complex(ctx, [](auto z) { return z.imag(); });
-}
-void conj_kernel(const KernelContext& ctx) {
-  map_complex(ctx, [](auto z) { return std::conj(z); });
-}
-void angle_kernel(const KernelContext& ctx) {
-  map_complex(ctx, [](auto z) { return std::arg(z); });
-}
+void real_kernel(const KernelContext& ctx) { map_complex(ctx, scalar::Real{}); }
+void imag_kernel(const KernelContext& ctx) { map_complex(ctx, scalar::Imag{}); }
+void conj_kernel(const KernelContext& ctx) { map_complex(ctx, scalar::Conj{}); }
+void angle_kernel(const KernelContext& ctx) { map_complex(ctx, scalar::Angle{}); }
 
 /// complex(re, im): re and im of one float dtype, broadcast to the output.
 void complex_kernel(const KernelContext& ctx) {
   auto run = [&]<class R>(R) {
     binary_loop<std::complex<R>, R>(ctx.outputs[0], ctx.inputs[0], ctx.inputs[1],
-                                    [](R re, R im) { return std::complex<R>(re, im); });
+                                    [](R re, R im) { return scalar::MakeComplex{}(re, im); });
   };
   ctx.inputs[0].dtype() == DType::Float32 ? run(float{}) : run(double{});
 }

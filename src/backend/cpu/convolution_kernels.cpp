@@ -208,16 +208,6 @@ void conv_weight_grad(const ConvPlan& p, const T* x, const T* g, T* dw) {
   }
 }
 
-/// Runs fn<T>() for the op's floating dtype (the infer rule admits float32 and float64 only).
-template <class Fn>
-void for_float_dtype(DType dtype, Fn&& fn) {
-  if (dtype == DType::Float32) {
-    fn(float{});
-  } else {
-    fn(double{});
-  }
-}
-
 /// inputs: x [N, *in, C_in], w [*k, C_in / G, C_out], optional bias [C_out];
 /// output: y [N, *out, C_out] (relu(y) for conv_relu).
 template <bool kRelu>
@@ -226,7 +216,7 @@ void conv_kernel(const KernelContext& ctx) {
   const Tensor bias = ctx.inputs.size() == 3 ? dense(ctx.inputs[2]) : Tensor();
   const Tensor& y = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(x.shape(), w.shape(), y.shape(), ctx.attrs);
-  for_float_dtype(y.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(y.dtype(), [&]<class T>(T) {
     const T* b = bias.defined() ? bias.data<T>() : nullptr;
     if constexpr (std::is_same_v<T, float>) {
       if (onednn::conv_forward(p, x.data<T>(), w.data<T>(), b, kRelu, y.data<T>())) return;
@@ -240,7 +230,7 @@ void conv_input_grad_kernel(const KernelContext& ctx) {
   const Tensor g = dense(ctx.inputs[0]), w = dense(ctx.inputs[1]);
   const Tensor& dx = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(dx.shape(), w.shape(), g.shape(), ctx.attrs);
-  for_float_dtype(dx.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(dx.dtype(), [&]<class T>(T) {
     if constexpr (std::is_same_v<T, float>) {
       if (onednn::conv_input_grad(p, g.data<T>(), w.data<T>(), dx.data<T>())) return;
     }
@@ -253,7 +243,7 @@ void conv_weight_grad_kernel(const KernelContext& ctx) {
   const Tensor x = dense(ctx.inputs[0]), g = dense(ctx.inputs[1]);
   const Tensor& dw = ctx.outputs[0];
   const ConvPlan p = make_conv_plan(x.shape(), dw.shape(), g.shape(), ctx.attrs);
-  for_float_dtype(dw.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(dw.dtype(), [&]<class T>(T) {
     if constexpr (std::is_same_v<T, float>) {
       if (onednn::conv_weight_grad(p, x.data<T>(), g.data<T>(), dw.data<T>())) return;
     }

@@ -65,14 +65,7 @@ void conv_with_layouts_kernel(const KernelContext& ctx) {
     if (onednn::conv_run(kind, p, data, given)) return;
   }
   // The generic path. nabla's shapes of the operands, in pointer order.
-  std::vector<Shape> shapes;
-  if (kind == ConvKind::InputGrad) {
-    shapes = {y, w, x};
-  } else if (kind == ConvKind::WeightGrad) {
-    shapes = {x, y, w};
-  } else {
-    shapes = n == 3 ? std::vector<Shape>{x, w, Shape{y[-1]}, y} : std::vector<Shape>{x, w, y};
-  }
+  const std::vector<Shape> shapes = conv_operand_shapes(kind, x, w, y);
   for (size_t k = 0; k < n; ++k) {
     if (!layouts[k].has_value()) continue;
     Tensor plain = Tensor::empty(shapes[k], out.dtype(), out.device());

@@ -87,4 +87,22 @@ inline std::vector<BlockedLayout> conv_operand_layouts(ConvKind kind, const Conv
   return {l.x, l.w, l.y};
 }
 
+/// nabla's shapes of (kind)'s operands in pointer order, for the convolution of x by w giving y.
+inline std::vector<Shape> conv_operand_shapes(ConvKind kind, const Shape& x, const Shape& w,
+                                              const Shape& y) {
+  switch (kind) {
+    case ConvKind::InputGrad:
+      return {y, w, x};
+    case ConvKind::WeightGrad:
+      return {x, y, w};
+    case ConvKind::ForwardBias:
+    case ConvKind::ForwardBiasRelu:
+      return {x, w, Shape{y[-1]}, y};
+    case ConvKind::Forward:
+    case ConvKind::ForwardRelu:
+      break;
+  }
+  return {x, w, y};
+}
+
 }  // namespace nabla::cpu

@@ -3,7 +3,9 @@
 // SVD (gesdd; gesvd when gesdd does not converge). Every matrix of a batch is copied into a
 // column-major work buffer, factored there and written back row-major; LAPACK's status goes to
 // the op's `info` output (Note [LAPACK status]). eigh and svd first check for NaN and infinity,
-// which newer LAPACKs reject as illegal arguments, and report them with their own info code.
+// which newer LAPACKs reject as illegal arguments, and report them with their own info code;
+// their vectors' signs follow Note [Singular vector signs] (backend/linalg_conventions.hpp), so
+// that the CUDA kernels (cuSOLVER) give the same ones.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +16,7 @@
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/lapack_util.hpp"
+#include "backend/linalg_conventions.hpp"
 #include "nabla/util/parallel.hpp"
 
 namespace nabla::cpu {
@@ -137,9 +140,23 @@ int64_t vector_offset(const Tensor& t, int64_t b) {
 }
 
 /// The info code of a matrix with NaN or infinite elements, which the eigen and singular value
-/// routines reject (newer LAPACKs as an illegal argument, older ones may not return): the ops
-/// report it as such (the same value in src/ops/linalg_decompositions.cpp).
-constexpr int32_t kNonFiniteInput = std::numeric_limits<int32_t>::max();
+/// routines reject (newer LAPACKs as an illegal argument, older ones may not return).
+using linalg_conventions::kNonFiniteInput;
+
+/// Flips the columns j < count of the row-major rows x cols matrix `a` (and, when given, the rows
+/// j of the row-major count x other_cols matrix `b`) by Note [Singular vector signs].
+template <class T>
+void fix_signs(T* a, int64_t rows, int64_t cols, int64_t count, T* b, int64_t other_cols) {
+  for (int64_t j = 0; j < count; ++j) {
+    const int sign =
+        linalg_conventions::vector_sign(rows, [&](int64_t i) { return a[i * cols + j]; });
+    if (sign > 0) continue;
+    for (int64_t i = 0; i < rows; ++i) a[i * cols + j] = -a[i * cols + j];
+    if (b != nullptr) {
+      for (int64_t i = 0; i < other_cols; ++i) b[j * other_cols + i] = -b[j * other_cols + i];
+    }
+  }
+}
 
 /// True when the first `count` elements of `data` are finite; otherwise the `outputs` (pointer,
 /// count) are filled with NaN.
@@ -157,22 +174,13 @@ bool all_finite_or_nan(const T* data, int64_t count,
   return true;
 }
 
-template <class Fn>
-void on_float_type(DType dtype, Fn&& fn) {
-  if (dtype == DType::Float32) {
-    fn(float{});
-  } else {
-    fn(double{});
-  }
-}
-
 // ---- LU: linalg_lu_factor (A) -> (LU, pivots) ----
 
 void lu_factor_kernel(const KernelContext& ctx) {
   const Tensor& a = ctx.inputs[0];
   const MatrixBatch batch(a);
   const int64_t m = batch.rows(), n = batch.cols(), k = std::min(m, n);
-  on_float_type(a.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T* lu = ctx.outputs[0].data<T>();
     lapack_int* pivots = ctx.outputs[1].data<int32_t>();
@@ -207,7 +215,7 @@ void lu_permutation_kernel(const KernelContext& ctx) {
   const int64_t m = ctx.attrs.get<int64_t>("rows"), k = pivots.size(-1);
   const int64_t stride = pivots.strides().back(), count = out.numel() / std::max<int64_t>(1, m * m);
   const int32_t* base = pivots.data<int32_t>();
-  on_float_type(out.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(out.dtype(), [&]<class T>(T) {
     T* p = out.data<T>();
     parallel_for(0, count, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, m * m)),
                  [&](int64_t begin, int64_t end) {
@@ -233,7 +241,7 @@ void lu_solve_kernel(const KernelContext& ctx) {
   int32_t* info = ctx.outputs[1].data<int32_t>();
   const int32_t* pivot_base = pivots.data<int32_t>();
   const int64_t pivot_stride = pivots.strides().back();
-  on_float_type(lu.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(lu.dtype(), [&]<class T>(T) {
     const T *lu_data = lu.data<T>(), *rhs_data = rhs.data<T>();
     T* x = ctx.outputs[0].data<T>();
     for_each_matrix(lu_batch.count(), n * n * (r + 1), [&](int64_t begin, int64_t end) {
@@ -272,7 +280,7 @@ void qr_kernel(const KernelContext& ctx) {
   const bool want_q = mode != "r";
   const int64_t q_cols = mode == "complete" ? m : k, r_rows = mode == "complete" ? m : k;
   const int64_t columns = std::max(n, q_cols);  // orgqr builds Q in place over the reflectors
-  on_float_type(a.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T *q = want_q ? ctx.outputs[0].data<T>() : nullptr, *r = ctx.outputs[1].data<T>();
     for_each_matrix(batch.count(), m * n * k, [&](int64_t begin, int64_t end) {
@@ -319,7 +327,7 @@ void cholesky_kernel(const KernelContext& ctx) {
   const int64_t n = batch.rows();
   const bool upper = ctx.attrs.get<bool>("upper");
   int32_t* info = ctx.outputs[1].data<int32_t>();
-  on_float_type(a.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T* out = ctx.outputs[0].data<T>();
     // The row-major copy of A is A^T to LAPACK, and A is symmetric: factoring the other
@@ -353,7 +361,7 @@ void eigh_kernel(const KernelContext& ctx) {
   const char jobz = vectors ? 'V' : 'N';
   const char uplo = ctx.attrs.get<std::string>("uplo") == "U" ? 'U' : 'L';
   int32_t* info = ctx.outputs[2].data<int32_t>();
-  on_float_type(a.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T *w = ctx.outputs[0].data<T>(), *v = vectors ? ctx.outputs[1].data<T>() : nullptr;
     for_each_matrix(batch.count(), 4 * n * n * n, [&](int64_t begin, int64_t end) {
@@ -374,7 +382,10 @@ void eigh_kernel(const KernelContext& ctx) {
         info[b] = syevd(work_a.data(), jobz, uplo, as_lapack_int(n), leading(n), w + b * n,
                         work.data(), as_lapack_int(static_cast<int64_t>(work.size())), iwork.data(),
                         as_lapack_int(static_cast<int64_t>(iwork.size())));
-        if (vectors) from_column_major(work_a.data(), n, n, n, v, b);
+        if (vectors) {
+          from_column_major(work_a.data(), n, n, n, v, b);
+          fix_signs<T>(v + b * n * n, n, n, n, nullptr, 0);
+        }
       }
     });
   });
@@ -396,7 +407,7 @@ void svd_kernel(const KernelContext& ctx) {
   const char job = uv ? (full ? 'A' : 'S') : 'N';
   const int64_t u_cols = uv ? (full ? m : k) : 0, vt_rows = uv ? (full ? n : k) : 0;
   int32_t* info = ctx.outputs[3].data<int32_t>();
-  on_float_type(a.dtype(), [&]<class T>(T) {
+  visit_floating_dtype(a.dtype(), [&]<class T>(T) {
     const T* src = a.data<T>();
     T *u = uv ? ctx.outputs[0].data<T>() : nullptr, *s = ctx.outputs[1].data<T>();
     T* vh = uv ? ctx.outputs[2].data<T>() : nullptr;
@@ -449,6 +460,7 @@ void svd_kernel(const KernelContext& ctx) {
           info[b] = gesvd(buf.a.data(), job, rows, cols, lda, s + b * k, u_of(b), ldu, vt_of(b),
                           ldvt, work.data(), as_lapack_int(static_cast<int64_t>(work.size())));
         }
+        if (uv) fix_signs<T>(u + b * m * u_cols, m, u_cols, k, vh + b * vt_rows * n, n);
       }
     });
   });

@@ -10,6 +10,7 @@
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/lapack_util.hpp"
+#include "backend/linalg_conventions.hpp"
 #include "nabla/util/parallel.hpp"
 
 namespace nabla::cpu {
@@ -94,21 +95,13 @@ struct DetLu {
       for (int64_t b = begin; b < end; ++b) {
         to_row_major(batch, a, b, lu.data());  // A^T to LAPACK: the same determinant
         const lapack_int info = n == 0 ? 0 : getrf(as_lapack_int(n), lu.data(), pivots.data());
-        T s = 1;
-        double log_sum = 0;  // in double: n terms of float32 logs keep their precision
-        for (int64_t i = 0; i < n; ++i) {
-          const T u = lu[static_cast<size_t>(i + i * n)];
-          if (pivots[static_cast<size_t>(i)] != i + 1) s = -s;
-          if (u < 0) s = -s;
-          log_sum += std::log(std::abs(static_cast<double>(u)));
-        }
-        if (info > 0) {  // an exact zero pivot: singular, not an error
-          s = 0;
-          log_sum = -std::numeric_limits<double>::infinity();
-        }
-        sign[b] = s;
-        logabsdet[b] = static_cast<T>(log_sum);
-        det[b] = s * static_cast<T>(std::exp(log_sum));
+        const auto d = linalg_conventions::determinant_from_lu<T>(
+            n, [&](int64_t i) { return lu[static_cast<size_t>(i + i * n)]; },
+            [&](int64_t i) { return static_cast<int64_t>(pivots[static_cast<size_t>(i)]); },
+            static_cast<int32_t>(info));
+        det[b] = d.det;
+        logabsdet[b] = d.logabsdet;
+        sign[b] = d.sign;
       }
     });
   }

@@ -7,85 +7,21 @@
 // The 2x2 stride-2 case (every CNN's MaxPooling2D) has its own loops: one read of the input
 // and one write of the output forward, one read of dy and the indices and one write of dx back.
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <type_traits>
-#include <vector>
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/strided_loop.hpp"
+#include "backend/pooling_geometry.hpp"
 
 namespace nabla::cpu {
 namespace {
 
-using Dims = std::vector<int64_t>;
-using Strides5 = std::array<int64_t, 5>;  // element strides of n, d, h, w, c
-
-/// One pooling call as 3 spatial dims. pad is the padding before (TF's same padding puts
-/// pad_total / 2 before; pad_total is 0 for valid padding, so one formula serves both).
-struct Geometry {
-  int64_t batch = 0, channels = 0;
-  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, window{1, 1, 1}, stride{1, 1, 1}, pad{0, 0, 0};
-
-  /// First input index of output o's window along dim i (negative inside the padding).
-  [[nodiscard]] int64_t start(size_t i, int64_t o) const { return o * stride[i] - pad[i]; }
-  /// Real (unpadded) cells [lo, hi) of output o's window along dim i.
-  [[nodiscard]] int64_t lo(size_t i, int64_t o) const { return std::max<int64_t>(start(i, o), 0); }
-  [[nodiscard]] int64_t hi(size_t i, int64_t o) const {
-    return std::min(start(i, o) + window[i], in[i]);
-  }
-  /// Outputs [first, last] along dim i whose windows cover input index p (empty: first > last).
-  [[nodiscard]] int64_t first_cover(size_t i, int64_t p) const {
-    const int64_t v = p + pad[i] - window[i] + 1;
-    return v <= 0 ? 0 : (v + stride[i] - 1) / stride[i];
-  }
-  [[nodiscard]] int64_t last_cover(size_t i, int64_t p) const {
-    return std::min((p + pad[i]) / stride[i], out[i] - 1);
-  }
-  /// The non-overlapping 2x2 stride-2 case with every window inside the input.
-  [[nodiscard]] bool is_2x2() const {
-    return window == std::array<int64_t, 3>{1, 2, 2} && stride == std::array<int64_t, 3>{1, 2, 2} &&
-           2 * out[1] <= in[1] && 2 * out[2] <= in[2];
-  }
-};
-
-/// `input` is the pooled tensor's shape, `output` the pooled result's.
-Geometry make_geometry(const Shape& input, const Shape& output, const Attrs& attrs) {
-  const auto& pool = attrs.get<Dims>("pool_size");
-  const auto& strides = attrs.get<Dims>("strides");
-  const size_t spatial = pool.size(), lead = 3 - spatial;
-  Geometry g;
-  g.batch = input[0];
-  g.channels = input[-1];
-  for (size_t i = 0; i < spatial; ++i) {
-    const size_t j = lead + i;
-    const auto axis = static_cast<int64_t>(i) + 1;
-    g.in[j] = input[axis];
-    g.out[j] = output[axis];
-    g.window[j] = pool[i];
-    g.stride[j] = strides[i];
-    g.pad[j] = std::max<int64_t>((g.out[j] - 1) * g.stride[j] + g.window[j] - g.in[j], 0) / 2;
-  }
-  return g;
-}
-
-/// Element strides of a [N, *spatial, C] tensor as n, d, h, w, c (0 for the added unit dims).
-Strides5 strides5(const Tensor& t) {
-  const auto& s = t.strides();
-  const size_t rank = s.size(), lead = 5 - rank;
-  Strides5 out{s[0], 0, 0, 0, s[rank - 1]};
-  for (size_t i = 1; i + 1 < rank; ++i) out[lead + i] = s[i];
-  return out;
-}
-
-template <class T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return v != v;
-  } else {
-    return false;
-  }
-}
+using pooling::Geometry;
+using pooling::make_geometry;
+using pooling::Strides5;
+using pooling::strides5;
+using pooling::visit_index;
 
 /// Rows (n, d, h) per parallel chunk for rows of `work` elements each.
 int64_t row_grain(int64_t work) {
@@ -118,15 +54,15 @@ template <class T, class I>
     T m = p0[c];
     I k = 0;
     const T v1 = p1[c], v2 = p2[c], v3 = p3[c];
-    if (v1 > m || is_nan(v1)) {
+    if (pooling::beats(v1, m)) {
       m = v1;
       k = 1;
     }
-    if (v2 > m || is_nan(v2)) {
+    if (pooling::beats(v2, m)) {
       m = v2;
       k = 2;
     }
-    if (v3 > m || is_nan(v3)) {
+    if (pooling::beats(v3, m)) {
       m = v3;
       k = 3;
     }
@@ -142,7 +78,7 @@ template <class T, class I, bool kUnit>
   const int64_t step = kUnit ? 1 : x_step;
   for (int64_t c = 0; c < C; ++c) {
     const T v = x[c * step];
-    const bool take = v > y[c] || is_nan(v);
+    const bool take = pooling::beats(v, y[c]);
     y[c] = take ? v : y[c];
     idx[c] = take ? off : idx[c];
   }
@@ -184,9 +120,7 @@ void max_pool_rows(const Geometry& g, const T* x, const Strides5& xs, T* y, I* i
         for (int64_t h = g.lo(1, oh); h < g.hi(1, oh); ++h) {
           for (int64_t w = g.lo(2, ow); w < g.hi(2, ow); ++w) {
             const T* xp = x + n * xs[0] + d * xs[1] + h * xs[2] + w * xs[3];
-            const auto off = static_cast<I>(
-                ((d - g.start(0, od)) * g.window[1] + h - g.start(1, oh)) * g.window[2] + w -
-                g.start(2, ow));
+            const auto off = static_cast<I>(g.window_offset(d, h, w, od, oh, ow));
             if (first) {
               for (int64_t c = 0; c < C; ++c) yo[c] = xp[c * xc];
               std::fill(io, io + C, off);
@@ -269,18 +203,8 @@ void avg_pool_2x2_rows(const Geometry& g, const T* x, const Strides5& xs, T* y, 
 
 /// Output rows (n, d, h) and the work per row.
 int64_t output_rows(const Geometry& g) { return g.batch * g.out[0] * g.out[1]; }
-int64_t row_work(const Geometry& g, const std::array<int64_t, 3>& dims) {
-  return dims[2] * g.channels * g.window[0] * g.window[1] * g.window[2];
-}
-
-/// Calls fn(I{}) with I the C++ type of an index tensor (uint8 or int32).
-template <class Fn>
-void visit_index(DType t, Fn&& fn) {
-  if (t == DType::UInt8) {
-    fn(uint8_t{});
-  } else {
-    fn(int32_t{});
-  }
+int64_t row_work(const Geometry& g, int64_t row_length) {
+  return row_length * g.channels * g.cells();
 }
 
 void max_pool_kernel(const KernelContext& ctx) {
@@ -293,7 +217,7 @@ void max_pool_kernel(const KernelContext& ctx) {
         const T* px = static_cast<const T*>(x.data_ptr());
         T* py = static_cast<T*>(y.data_ptr());
         I* pi = static_cast<I*>(idx.data_ptr());
-        const int64_t grain = row_grain(row_work(g, g.out));
+        const int64_t grain = row_grain(row_work(g, g.out[2]));
         if (g.is_2x2() && xs[4] == 1) {
           parallel_for(0, output_rows(g), grain, [&](int64_t b, int64_t e) {
             max_pool_2x2_rows<T, I>(g, px, xs, py, pi, b, e);
@@ -315,7 +239,7 @@ void avg_pool_typed(const Tensor& x, const Tensor& y, const Geometry& g) {
   const Strides5 xs = strides5(x);
   const T* px = static_cast<const T*>(x.data_ptr());
   T* py = static_cast<T*>(y.data_ptr());
-  const int64_t grain = row_grain(row_work(g, g.out));
+  const int64_t grain = row_grain(row_work(g, g.out[2]));
   if (g.is_2x2() && xs[4] == 1) {
     parallel_for(0, output_rows(g), grain,
                  [&](int64_t b, int64_t e) { avg_pool_2x2_rows<T>(g, px, xs, py, b, e); });
@@ -349,10 +273,7 @@ void for_each_cover(const Geometry& g, int64_t d, int64_t h, int64_t w, Fn&& fn)
   for (int64_t od = g.first_cover(0, d); od <= g.last_cover(0, d); ++od) {
     for (int64_t oh = g.first_cover(1, h); oh <= g.last_cover(1, h); ++oh) {
       for (int64_t ow = g.first_cover(2, w); ow <= g.last_cover(2, w); ++ow) {
-        const int64_t off =
-            ((d - g.start(0, od)) * g.window[1] + h - g.start(1, oh)) * g.window[2] + w -
-            g.start(2, ow);
-        fn(od, oh, ow, off);
+        fn(od, oh, ow, g.window_offset(d, h, w, od, oh, ow));
       }
     }
   }
@@ -411,7 +332,7 @@ void max_pool_backward_kernel(const KernelContext& ctx) {
   const Geometry g = make_geometry(dx.shape(), dy.shape(), ctx.attrs);
   const Strides5 is = strides5(idx), gs = strides5(dy);
   const int64_t rows = g.batch * g.in[0] * g.in[1];
-  const int64_t grain = row_grain(row_work(g, g.in));
+  const int64_t grain = row_grain(row_work(g, g.in[2]));
   const bool unit = is[4] == 1 && gs[4] == 1;
   auto run = [&]<class T>(T) {
     visit_index(idx.dtype(), [&]<class I>(I) {
@@ -449,9 +370,7 @@ void avg_pool_backward_rows(const Geometry& g, const T* dy, const Strides5& gs, 
       T* out = dx + (row * g.in[2] + w) * C;
       std::fill(out, out + C, T(0));
       for_each_cover(g, d, h, w, [&](int64_t od, int64_t oh, int64_t ow, int64_t) {
-        const int64_t count =
-            (g.hi(0, od) - g.lo(0, od)) * (g.hi(1, oh) - g.lo(1, oh)) * (g.hi(2, ow) - g.lo(2, ow));
-        const T scale = T(1) / static_cast<T>(count);
+        const T scale = T(1) / static_cast<T>(g.real_cells(od, oh, ow));
         const T* gp = dy + n * gs[0] + od * gs[1] + oh * gs[2] + ow * gs[3];
         for (int64_t c = 0; c < C; ++c) out[c] += gp[c * gc] * scale;
       });
@@ -492,7 +411,7 @@ void avg_pool_backward_typed(const Tensor& dy, const Tensor& dx, const Geometry&
   const T* pg = static_cast<const T*>(dy.data_ptr());
   T* pd = static_cast<T*>(dx.data_ptr());
   const int64_t rows = g.batch * g.in[0] * g.in[1];
-  const int64_t grain = row_grain(row_work(g, g.in));
+  const int64_t grain = row_grain(row_work(g, g.in[2]));
   if (g.is_2x2() && gs[4] == 1) {
     parallel_for(0, rows, grain,
                  [&](int64_t b, int64_t e) { avg_pool_backward_2x2_rows<T>(g, pg, gs, pd, b, e); });
@@ -520,7 +439,7 @@ void avg_pool_backward_kernel(const KernelContext& ctx) {
 template <class T, class I>
 void max_pool_gather_rows(const Geometry& g, const I* idx, const Strides5& is, const T* values,
                           const Strides5& vs, T* out, int64_t begin, int64_t end) {
-  const int64_t C = g.channels, cells = g.window[0] * g.window[1] * g.window[2];
+  const int64_t C = g.channels;
   for (int64_t row = begin; row < end; ++row) {
     const int64_t n = row / (g.out[0] * g.out[1]), od = row / g.out[1] % g.out[0],
                   oh = row % g.out[1];
@@ -528,13 +447,9 @@ void max_pool_gather_rows(const Geometry& g, const I* idx, const Strides5& is, c
       T* o = out + (row * g.out[2] + ow) * C;
       const I* ip = idx + n * is[0] + od * is[1] + oh * is[2] + ow * is[3];
       for (int64_t c = 0; c < C; ++c) {
-        const auto off = static_cast<int64_t>(ip[c * is[4]]);
-        const int64_t d = g.start(0, od) + off / (g.window[1] * g.window[2]);
-        const int64_t h = g.start(1, oh) + off / g.window[2] % g.window[1];
-        const int64_t w = g.start(2, ow) + off % g.window[2];
-        const bool inside = off >= 0 && off < cells && d >= 0 && d < g.in[0] && h >= 0 &&
-                            h < g.in[1] && w >= 0 && w < g.in[2];
-        o[c] = inside ? values[n * vs[0] + d * vs[1] + h * vs[2] + w * vs[3] + c * vs[4]] : T(0);
+        int64_t d = 0, h = 0, w = 0;
+        const bool inside = g.window_cell(static_cast<int64_t>(ip[c * is[4]]), od, oh, ow, d, h, w);
+        o[c] = inside ? values[vs.offset(n, d, h, w, c)] : T(0);
       }
     }
   }

@@ -1,5 +1,6 @@
-// Pieces shared by the fused recurrence kernels (recurrent_*_kernels.cpp): gate activations, the
-// step mask, the split of the batch over threads and the recurrent kernel's gradient.
+// Pieces shared by the fused recurrence kernels (recurrent_*_kernels.cpp): the step mask, the
+// split of the batch over threads and the recurrent kernel's gradient. The gate math itself is
+// backend/recurrent_gates.hpp, shared with the CUDA kernels.
 //
 // Note [Recurrences split by batch rows]: row b of a recurrence depends only on row b of the
 // previous state, forward and backward. Each thread therefore takes a block of batch rows through
@@ -9,45 +10,15 @@
 // kernel's gradient, a sum over all rows and steps, is one multi-threaded gemm after the sweep.
 #pragma once
 
-#include <cmath>
 #include <cstring>
 #include <span>
-#include <type_traits>
 
 #include "backend/cpu/gemm.hpp"
 #include "backend/kernel_table.hpp"
-#include "backend/vector_math.hpp"
+#include "backend/recurrent_gates.hpp"
 #include "nabla/util/parallel.hpp"
 
 namespace nabla::cpu::recurrent {
-
-template <class T>
-inline T sigmoid(T x) {
-  if constexpr (std::is_same_v<T, float>) {
-    return vector_math::sigmoid(x);
-  } else {
-    return T(1) / (T(1) + std::exp(-x));
-  }
-}
-
-template <class T>
-inline T tanh(T x) {
-  if constexpr (std::is_same_v<T, float>) {
-    return vector_math::tanh(x);
-  } else {
-    return std::tanh(x);
-  }
-}
-
-/// f(T{}) with T the floating type of the op's first output (the ops accept float32 and float64).
-template <class F>
-void by_dtype(const KernelContext& ctx, F&& f) {
-  if (ctx.outputs[0].dtype() == DType::Float64) {
-    f(double{});
-  } else {
-    f(float{});
-  }
-}
 
 /// Which steps are real: the op's optional [B, T] bool mask, all steps when absent.
 struct StepMask {

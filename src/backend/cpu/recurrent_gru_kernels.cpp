@@ -1,6 +1,7 @@
 // CPU kernels of gru_sequence (reset gate after the recurrent product) and its backward sweep
 // (ops/recurrent.cpp). Workspace layout [T, B, 4U]: per step and row the activated gates z, r,
-// the candidate hh, and the recurrent candidate a_h = (h @ R + b)_h that the reset gate scales.
+// the candidate hh, and the recurrent candidate a_h = (h @ R + b)_h that the reset gate scales
+// (the gate math: backend/recurrent_gates.hpp; the CUDA kernels keep the same layout).
 #include <vector>
 
 #include "backend/cpu/kernels.hpp"
@@ -17,15 +18,14 @@ template <class T>
 void gru_row(const T* __restrict x, const T* __restrict a, const T* __restrict bias,
              const T* __restrict h_prev, T* __restrict h, T* __restrict ws, int64_t units) {
   for (int64_t j = 0; j < units; ++j) {
-    const T a_h = a[2 * units + j] + bias[2 * units + j];
-    const T z = recurrent::sigmoid(x[j] + a[j] + bias[j]);
-    const T r = recurrent::sigmoid(x[units + j] + a[units + j] + bias[units + j]);
-    const T hh = recurrent::tanh(x[2 * units + j] + r * a_h);
-    h[j] = z * h_prev[j] + (T(1) - z) * hh;
-    ws[j] = z;
-    ws[units + j] = r;
-    ws[2 * units + j] = hh;
-    ws[3 * units + j] = a_h;
+    const gates::Gru<T> u =
+        gates::gru(x[j], x[units + j], x[2 * units + j], a[j], a[units + j], a[2 * units + j],
+                   bias[j], bias[units + j], bias[2 * units + j], h_prev[j]);
+    h[j] = u.h;
+    ws[j] = u.z;
+    ws[units + j] = u.r;
+    ws[2 * units + j] = u.hh;
+    ws[3 * units + j] = u.a_h;
   }
 }
 
@@ -70,18 +70,15 @@ template <class T>
 void gru_row_backward(const T* __restrict w, const T* __restrict h_prev, T* __restrict dh,
                       T* __restrict d_x, T* __restrict d_a, int64_t units) {
   for (int64_t j = 0; j < units; ++j) {
-    const T z = w[j], r = w[units + j], hh = w[2 * units + j], a_h = w[3 * units + j];
-    const T g = dh[j];
-    const T d_hh = g * (T(1) - z) * (T(1) - hh * hh);  // at tanh's input
-    const T d_z = g * (h_prev[j] - hh) * z * (T(1) - z);
-    const T d_r = d_hh * a_h * r * (T(1) - r);
-    d_x[j] = d_z;
-    d_x[units + j] = d_r;
-    d_x[2 * units + j] = d_hh;
-    d_a[j] = d_z;
-    d_a[units + j] = d_r;
-    d_a[2 * units + j] = d_hh * r;
-    dh[j] = g * z;
+    const gates::GruGradient<T> d = gates::gru_backward(w[j], w[units + j], w[2 * units + j],
+                                                        w[3 * units + j], h_prev[j], dh[j]);
+    d_x[j] = d.z;
+    d_x[units + j] = d.r;
+    d_x[2 * units + j] = d.hh;
+    d_a[j] = d.z;
+    d_a[units + j] = d.r;
+    d_a[2 * units + j] = d.a_h;
+    dh[j] = d.h_prev;
   }
 }
 
@@ -140,10 +137,10 @@ void gru_backward(const KernelContext& ctx) {
 
 void register_recurrent_gru_kernels(KernelTable& table) {
   table.add("gru_sequence", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { gru_forward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { gru_forward<T>(ctx); });
   });
   table.add("gru_sequence_backward", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { gru_backward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { gru_backward<T>(ctx); });
   });
 }
 

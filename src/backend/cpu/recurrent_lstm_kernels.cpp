@@ -1,5 +1,6 @@
 // CPU kernels of lstm_sequence and its backward sweep (ops/recurrent.cpp). Workspace layout
-// [T, B, 5U]: per step and row the activated gates i, f, g, o, then the cell state c.
+// [T, B, 5U]: per step and row the activated gates i, f, g, o, then the cell state c (the gate
+// math: backend/recurrent_gates.hpp; the CUDA kernels keep the same layout).
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/recurrent_common.hpp"
 
@@ -18,15 +19,13 @@ void lstm_row(T* __restrict z, const T* __restrict c_prev, T* __restrict c, T* _
   T* zg = z + 2 * units;
   T* zo = z + 3 * units;
   for (int64_t j = 0; j < units; ++j) {
-    const T i = recurrent::sigmoid(zi[j]), f = recurrent::sigmoid(zf[j]);
-    const T g = recurrent::tanh(zg[j]), o = recurrent::sigmoid(zo[j]);
-    const T cell = f * c_prev[j] + i * g;
-    zi[j] = i;
-    zf[j] = f;
-    zg[j] = g;
-    zo[j] = o;
-    c[j] = cell;
-    h[j] = o * recurrent::tanh(cell);
+    const gates::Lstm<T> u = gates::lstm(zi[j], zf[j], zg[j], zo[j], c_prev[j]);
+    zi[j] = u.i;
+    zf[j] = u.f;
+    zg[j] = u.g;
+    zo[j] = u.o;
+    c[j] = u.c;
+    h[j] = u.h;
   }
 }
 
@@ -79,15 +78,13 @@ void lstm_row_backward(const T* __restrict z, const T* __restrict c_prev, const 
                        T* __restrict dc, T* __restrict d_z, int64_t units) {
   const T* cell = z + 4 * units;
   for (int64_t j = 0; j < units; ++j) {
-    const T i = z[j], f = z[units + j], g = z[2 * units + j], o = z[3 * units + j];
-    const T tc = recurrent::tanh(cell[j]);
-    const T d_c = dc[j] + dh[j] * o * (T(1) - tc * tc);
-    const T d_o = dh[j] * tc;
-    d_z[j] = d_c * g * i * (T(1) - i);
-    d_z[units + j] = d_c * c_prev[j] * f * (T(1) - f);
-    d_z[2 * units + j] = d_c * i * (T(1) - g * g);
-    d_z[3 * units + j] = d_o * o * (T(1) - o);
-    dc[j] = d_c * f;
+    const gates::LstmGradient<T> d = gates::lstm_backward(
+        z[j], z[units + j], z[2 * units + j], z[3 * units + j], cell[j], c_prev[j], dh[j], dc[j]);
+    d_z[j] = d.i;
+    d_z[units + j] = d.f;
+    d_z[2 * units + j] = d.g;
+    d_z[3 * units + j] = d.o;
+    dc[j] = d.c_prev;
   }
 }
 
@@ -140,10 +137,10 @@ void lstm_backward(const KernelContext& ctx) {
 
 void register_recurrent_lstm_kernels(KernelTable& table) {
   table.add("lstm_sequence", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { lstm_forward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { lstm_forward<T>(ctx); });
   });
   table.add("lstm_sequence_backward", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { lstm_backward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { lstm_backward<T>(ctx); });
   });
 }
 

@@ -1,6 +1,6 @@
 // CPU kernels of simple_rnn_sequence, h = activation(x_t + h @ R), and its backward sweep
 // (ops/recurrent.cpp). The activations' derivatives are functions of their outputs, so the
-// hidden states are the whole workspace.
+// hidden states are the whole workspace (the math: backend/recurrent_gates.hpp).
 #include <string>
 
 #include "backend/cpu/kernels.hpp"
@@ -12,31 +12,31 @@ namespace {
 using recurrent::copy_row;
 using recurrent::previous_row;
 
-enum class Activation { Tanh, Relu, Sigmoid, Linear };
+using gates::Activation;
 
-Activation activation_of(const Attrs& attrs) {
-  const std::string& name = attrs.get<std::string>("activation");
-  if (name == "relu") return Activation::Relu;
-  if (name == "sigmoid") return Activation::Sigmoid;
-  if (name == "linear") return Activation::Linear;
-  return Activation::Tanh;  // the infer rule admits only these four
+template <Activation A, class T>
+void activate_row(T* __restrict y, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) y[j] = gates::activate<A>(y[j]);
 }
 
 template <class T>
 void activate(T* __restrict y, int64_t n, Activation activation) {
   switch (activation) {
     case Activation::Tanh:
-      for (int64_t j = 0; j < n; ++j) y[j] = recurrent::tanh(y[j]);
-      break;
+      return activate_row<Activation::Tanh>(y, n);
     case Activation::Relu:
-      for (int64_t j = 0; j < n; ++j) y[j] = y[j] > T(0) ? y[j] : T(0);
-      break;
+      return activate_row<Activation::Relu>(y, n);
     case Activation::Sigmoid:
-      for (int64_t j = 0; j < n; ++j) y[j] = recurrent::sigmoid(y[j]);
-      break;
+      return activate_row<Activation::Sigmoid>(y, n);
     case Activation::Linear:
-      break;
+      return;
   }
+}
+
+template <Activation A, class T>
+void activation_backward_row(const T* __restrict y, const T* __restrict g, T* __restrict d,
+                             int64_t n) {
+  for (int64_t j = 0; j < n; ++j) d[j] = gates::activation_backward<A>(y[j], g[j]);
 }
 
 /// d = g * activation'(input), from the activation's output y.
@@ -45,17 +45,13 @@ void activation_backward(const T* __restrict y, const T* __restrict g, T* __rest
                          Activation activation) {
   switch (activation) {
     case Activation::Tanh:
-      for (int64_t j = 0; j < n; ++j) d[j] = g[j] * (T(1) - y[j] * y[j]);
-      break;
+      return activation_backward_row<Activation::Tanh>(y, g, d, n);
     case Activation::Relu:
-      for (int64_t j = 0; j < n; ++j) d[j] = y[j] > T(0) ? g[j] : T(0);
-      break;
+      return activation_backward_row<Activation::Relu>(y, g, d, n);
     case Activation::Sigmoid:
-      for (int64_t j = 0; j < n; ++j) d[j] = g[j] * y[j] * (T(1) - y[j]);
-      break;
+      return activation_backward_row<Activation::Sigmoid>(y, g, d, n);
     case Activation::Linear:
-      for (int64_t j = 0; j < n; ++j) d[j] = g[j];
-      break;
+      return activation_backward_row<Activation::Linear>(y, g, d, n);
   }
 }
 
@@ -64,7 +60,7 @@ void simple_rnn_forward(const KernelContext& ctx) {
   const Tensor &inputs_x = ctx.inputs[0], &kernel = ctx.inputs[1];
   const int64_t batch = inputs_x.size(0), steps = inputs_x.size(1), units = kernel.size(0);
   const recurrent::StepMask mask = recurrent::step_mask(ctx.inputs, 3, steps);
-  const Activation activation = activation_of(ctx.attrs);
+  const Activation activation = gates::activation_named(ctx.attrs.get<std::string>("activation"));
   const T* x = inputs_x.data<T>();
   const T* r = kernel.data<T>();
   const T* h0 = ctx.inputs[2].data<T>();
@@ -96,7 +92,7 @@ void simple_rnn_backward(const KernelContext& ctx) {
   const Tensor &kernel = ctx.inputs[0], &h_seq = ctx.inputs[2];
   const int64_t batch = h_seq.size(0), steps = h_seq.size(1), units = kernel.size(0);
   const recurrent::StepMask mask = recurrent::step_mask(ctx.inputs, 4, steps);
-  const Activation activation = activation_of(ctx.attrs);
+  const Activation activation = gates::activation_named(ctx.attrs.get<std::string>("activation"));
   const T* r = kernel.data<T>();
   const T* h0 = ctx.inputs[1].data<T>();
   const T* h = h_seq.data<T>();
@@ -130,10 +126,10 @@ void simple_rnn_backward(const KernelContext& ctx) {
 
 void register_recurrent_simple_kernels(KernelTable& table) {
   table.add("simple_rnn_sequence", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { simple_rnn_forward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { simple_rnn_forward<T>(ctx); });
   });
   table.add("simple_rnn_sequence_backward", DeviceKind::CPU, [](const KernelContext& ctx) {
-    recurrent::by_dtype(ctx, [&]<class T>(T) { simple_rnn_backward<T>(ctx); });
+    visit_floating_dtype(ctx.outputs[0].dtype(), [&]<class T>(T) { simple_rnn_backward<T>(ctx); });
   });
 }
 

@@ -23,10 +23,7 @@ cublasHandle_t cublas_handle(Device device) {
   // driver reclaims everything when the process ends.
   static std::array<cublasHandle_t, kMaxDevices> handles{};
   static std::array<std::once_flag, kMaxDevices> created;
-  check_visible(device, "cublas_handle");
-  NABLA_CHECK(device.index < kMaxDevices, DeviceError, "cublas_handle on ", device,
-              ": nabla supports ", kMaxDevices, " devices");
-  const auto i = static_cast<size_t>(device.index);
+  const size_t i = device_slot(device, "cublas_handle");
   const cudaStream_t s = stream(device);
   // cuBLAS ties a handle to the device current at cublasCreate, and expects that device current at
   // every call on the handle.

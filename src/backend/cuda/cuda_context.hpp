@@ -28,6 +28,8 @@ inline constexpr int kMaxDevices = 64;
 
 /// Throws DeviceError "<what> on cuda:i: ..." unless `device` is a visible CUDA device.
 void check_visible(Device device, const char* what);
+/// check_visible, and that the device fits the per-device tables: its slot in them.
+[[nodiscard]] size_t device_slot(Device device, const char* what);
 /// Makes `device` the calling thread's current CUDA device (DeviceError if it is not visible).
 void select(Device device);
 /// The stream nabla queues all work for `device` on (created on first use; non-blocking, so it

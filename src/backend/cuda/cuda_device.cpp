@@ -75,6 +75,13 @@ void check_visible(Device device, const char* what) {
               ": this process sees ", d.count, " CUDA device", d.count == 1 ? "" : "s");
 }
 
+size_t device_slot(Device device, const char* what) {
+  check_visible(device, what);
+  NABLA_CHECK(device.index < kMaxDevices, DeviceError, what, " on ", device, ": nabla supports ",
+              kMaxDevices, " devices");
+  return static_cast<size_t>(device.index);
+}
+
 namespace {
 
 /// Sizes are rounded to 512 bytes (cudaMalloc's own granularity is coarser), then to a size

@@ -67,10 +67,7 @@ cudaStream_t stream(Device device) {
   // queue work, and the driver reclaims streams at exit.
   static std::array<cudaStream_t, kMaxDevices> streams{};
   static std::array<std::once_flag, kMaxDevices> created;
-  check_visible(device, "stream");
-  NABLA_CHECK(device.index < kMaxDevices, DeviceError, "stream on ", device, ": nabla supports ",
-              kMaxDevices, " devices");
-  const auto i = static_cast<size_t>(device.index);
+  const size_t i = device_slot(device, "stream");
   std::call_once(created[i], [&] {
     select(device);
     check(cudaStreamCreateWithFlags(&streams[i], cudaStreamNonBlocking), "cudaStreamCreate");

@@ -3,13 +3,15 @@
 // into kept ones (one output each) and reduced ones, each list ordered and merged by input stride
 // (the CPU's make_geometry); one generic kernel then gives every output a group of threads that
 // reads its reduced elements and combines them in a shared-memory tree. See Note [CUDA reduction
-// layout].
+// layout]. Of the reductions only sum takes complex tensors, as libcu++'s complex type (Note
+// [Complex numbers on the CPU and CUDA]).
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
 #include <vector>
 
+#include "backend/complex_number.hpp"
 #include "backend/cuda/cuda_context.hpp"
 #include "backend/cuda/kernels.hpp"
 #include "backend/cuda/launch.cuh"
@@ -54,13 +56,16 @@ __host__ __device__ bool is_nan(T x) {
 // The reducers are host-device so that their merge rules can be checked on a machine without
 // a GPU; kernels are their only production callers.
 
-/// sum/prod accumulate floats in double and integers and bool in int64, wrapping on overflow
-/// like NumPy without signed-overflow UB, as the CPU's reducers; the output keeps a float dtype
-/// and is int64 otherwise (the op's infer rule).
+/// sum/prod accumulate floats in double, complex numbers in Complex<double>, and integers and
+/// bool in int64, wrapping on overflow like NumPy without signed-overflow UB, as the CPU's
+/// reducers; the output keeps a float or complex dtype and is int64 otherwise (the op's infer
+/// rule).
 template <class T>
-using WideAcc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+using WideAcc =
+    std::conditional_t<is_complex_v<T>, scalar::Complex<double>,
+                       std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
 template <class T>
-using WideOut = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+using WideOut = std::conditional_t<std::is_floating_point_v<T> || is_complex_v<T>, T, int64_t>;
 
 template <class T>
 struct SumReducer {
@@ -381,11 +386,12 @@ void run_reduction(const char* op, const Tensor& in, const Tensor& out,
 template <template <class> class Reducer>
 void run_for_dtype(const char* op, const KernelContext& ctx, const std::vector<bool>& reduced) {
   const Tensor& x = ctx.inputs[0];
-  if (is_complex(x.dtype())) {
-    throw DeviceError(detail::str_cat(op, ": complex tensors are not supported on CUDA yet"));
-  }
-  visit_dtype(x.dtype(),
-              [&]<class T>(T) { run_reduction<Reducer<T>, T>(op, x, ctx.outputs[0], reduced); });
+  scalar::visit_element(x.dtype(), [&]<class T>(T) {
+    // Of the reductions only sum takes complex (dispatch refuses it to the others).
+    if constexpr (!is_complex_v<T> || std::is_same_v<Reducer<T>, SumReducer<T>>) {
+      run_reduction<Reducer<T>, T>(op, x, ctx.outputs[0], reduced);
+    }
+  });
 }
 
 // The op names, as template arguments: a kernel is a plain function pointer.

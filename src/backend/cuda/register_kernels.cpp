@@ -14,6 +14,13 @@ void register_kernels(KernelTable& table) {
   register_optimizer_kernels(table);
   register_random_kernels(table);
   register_indexing_kernels(table);
+  register_fused_elementwise_kernels(table);
+  register_complex_kernels(table);
+  register_pooling_kernels(table);
+  register_convolution_kernels(table);
+  register_recurrent_kernels(table);
+  register_sort_scan_kernels(table);
+  register_linalg_kernels(table);
 }
 
 }  // namespace nabla::cuda
