@@ -47,6 +47,9 @@ struct Args {
   bool eager = false;  // --eager: compile({.run_eagerly = true}) instead of traced graphs
   Device device = Device::cpu();
   bool tf32 = false;
+  // --loss-every-step: each step through train_on_batch, which reads its loss back (on a GPU, a
+  // wait per step): the protocol before segments became fit() calls, to measure what that costs.
+  bool loss_every_step = false;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -79,6 +82,8 @@ Args parse_args(int argc, char** argv) {
       a.device = Device::parse(value(i));
     } else if (flag == "--tf32") {
       a.tf32 = true;
+    } else if (flag == "--loss-every-step") {
+      a.loss_every_step = true;
     } else if (flag == "--no-mkldnn") {
       // PyTorch's switch for its oneDNN convolutions; accepted so both take the same flags.
     } else {
@@ -224,13 +229,22 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
     // A segment's batches, gathered at once and trained by one fit() call (unshuffled, so in
     // the stream's order): the loss stays on the device until the segment ends, as the reference
     // reads loss.item() once per segment.
-    std::vector<Tensor> batches;
-    for (int64_t b = 0; b < seg_batches; ++b) batches.push_back(next_indices());
-    const Tensor idx = concatenate(batches, 0);
-    const int64_t n = idx.shape()[0];
-    const auto history = model.fit(take(x, idx, 0), take(y, idx, 0),
-                                   {.batch_size = a.batch, .verbose = 0, .shuffle = false});
-    last_loss = history["loss"].back();
+    int64_t n = 0;
+    if (a.loss_every_step) {
+      for (int64_t b = 0; b < seg_batches; ++b) {
+        const Tensor idx = next_indices();
+        last_loss = model.train_on_batch(take(x, idx, 0), take(y, idx, 0)).at("loss");
+        n += idx.shape()[0];
+      }
+    } else {
+      std::vector<Tensor> batches;
+      for (int64_t b = 0; b < seg_batches; ++b) batches.push_back(next_indices());
+      const Tensor idx = concatenate(batches, 0);
+      n = idx.shape()[0];
+      const auto history = model.fit(take(x, idx, 0), take(y, idx, 0),
+                                     {.batch_size = a.batch, .verbose = 0, .shuffle = false});
+      last_loss = history["loss"].back();
+    }
     ts.push_back(seconds_since(t0) * kTrain / static_cast<double>(n));
   }
   const double epoch = median(ts);
@@ -239,6 +253,7 @@ nlohmann::json run_train(const Args& a, nn::Sequential& model, nlohmann::json re
   for (double t : ts) rounded.push_back(std::round(t * 1000) / 1000);
   res.update({{"mode", "train"},
               {"graph", !a.eager},
+              {"loss_every_step", a.loss_every_step},
               {"opt", a.opt},
               {"seg_frac", a.seg_frac},
               {"seg_batches", seg_batches},
