@@ -38,44 +38,19 @@ void relayout_kernel(const KernelContext& ctx) {
 /// inputs: the operands of the core op `of`, each in nabla's layout or (attr layout<k>) a 1-D
 /// tensor in a blocked one; output likewise.
 void conv_with_layouts_kernel(const KernelContext& ctx) {
-  const Attrs& attrs = ctx.attrs;
-  const std::string& of = attrs.get<std::string>("of");
-  const size_t n = ctx.inputs.size();
-  const Shape &x = attrs.get<Shape>("x_shape"), &w = attrs.get<Shape>("w_shape"),
-              &y = attrs.get<Shape>("y_shape");
-  const ConvPlan p = make_conv_plan(x, w, y, attrs);
-  const ConvKind kind = *conv_kind_of(of, n == 3);
-  const std::vector<BlockedLayout> user = conv_operand_layouts(kind, p);
-  std::vector<std::optional<BlockedLayout>> layouts;
+  const ConvWithLayouts c = ConvWithLayouts::of_call(ctx);
   std::vector<const BlockedLayout*> given;
-  for (size_t k = 0; k <= n; ++k) {
-    const auto& code = attrs.get<std::vector<int64_t>>("layout" + std::to_string(k));
-    layouts.push_back(code.empty()
-                          ? std::nullopt
-                          : std::optional(BlockedLayout::decode(code, "conv_with_layouts")));
-  }
-  for (const auto& l : layouts) given.push_back(l.has_value() ? &*l : nullptr);
+  for (const auto& l : c.given) given.push_back(l.has_value() ? &*l : nullptr);
   std::vector<Tensor> operands;
-  for (size_t k = 0; k < n; ++k) operands.push_back(dense(ctx.inputs[k]));
+  for (const Tensor& t : ctx.inputs) operands.push_back(dense(t));
   const Tensor& out = ctx.outputs[0];
   if (out.dtype() == DType::Float32) {
     std::vector<const float*> data;
     for (const Tensor& t : operands) data.push_back(t.data<float>());
     data.push_back(out.data<float>());
-    if (onednn::conv_run(kind, p, data, given)) return;
+    if (onednn::conv_run(c.kind, c.plan, data, given)) return;
   }
-  // The generic path. nabla's shapes of the operands, in pointer order.
-  const std::vector<Shape> shapes = conv_operand_shapes(kind, x, w, y);
-  for (size_t k = 0; k < n; ++k) {
-    if (!layouts[k].has_value()) continue;
-    Tensor plain = Tensor::empty(shapes[k], out.dtype(), out.device());
-    relayout_into(*layouts[k], user[k], operands[k], plain);
-    operands[k] = plain;
-  }
-  std::vector<Tensor> result{
-      layouts[n].has_value() ? Tensor::empty(shapes[n], out.dtype(), out.device()) : out};
-  KernelTable::global().find(of, DeviceKind::CPU)(KernelContext{operands, result, attrs});
-  if (layouts[n].has_value()) relayout_into(user[n], *layouts[n], result[0], out);
+  conv_through_plain_layouts(ctx, c, std::move(operands), DeviceKind::CPU, &relayout_into);
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "backend/blocked_layout.hpp"
 #include "backend/cpu/convolution_im2col.hpp"
+#include "backend/kernel_table.hpp"
 
 namespace nabla::cpu {
 
@@ -103,6 +105,57 @@ inline std::vector<Shape> conv_operand_shapes(ConvKind kind, const Shape& x, con
       break;
   }
   return {x, w, y};
+}
+
+/// conv_with_layouts' attributes: the core op `of` and its kind, the operands' layouts (pointer
+/// order, output last) in nabla's own layouts (`user`) and as given (`given`; nullopt: nabla's),
+/// and their shapes in nabla's layouts.
+struct ConvWithLayouts {
+  std::string of;
+  ConvKind kind;
+  ConvPlan plan;
+  std::vector<BlockedLayout> user;
+  std::vector<std::optional<BlockedLayout>> given;
+  std::vector<Shape> shapes;
+
+  static ConvWithLayouts of_call(const KernelContext& ctx) {
+    const Attrs& attrs = ctx.attrs;
+    const size_t n = ctx.inputs.size();
+    const Shape &x = attrs.get<Shape>("x_shape"), &w = attrs.get<Shape>("w_shape"),
+                &y = attrs.get<Shape>("y_shape");
+    ConvWithLayouts c{attrs.get<std::string>("of"), {}, make_conv_plan(x, w, y, attrs), {}, {}, {}};
+    c.kind = *conv_kind_of(c.of, n == 3);
+    c.user = conv_operand_layouts(c.kind, c.plan);
+    for (size_t k = 0; k <= n; ++k) {
+      const auto& code = attrs.get<std::vector<int64_t>>("layout" + std::to_string(k));
+      c.given.push_back(code.empty()
+                            ? std::nullopt
+                            : std::optional(BlockedLayout::decode(code, "conv_with_layouts")));
+    }
+    c.shapes = conv_operand_shapes(c.kind, x, w, y);
+    return c;
+  }
+};
+
+/// conv_with_layouts' generic path on any device: the operands given in blocked layouts are
+/// brought into nabla's, the core op's own kernel for `device` runs, and the output is laid out
+/// as asked. relayout(from, to, src, dst) copies between two layouts on that device.
+template <class Relayout>
+void conv_through_plain_layouts(const KernelContext& ctx, const ConvWithLayouts& c,
+                                std::vector<Tensor> operands, DeviceKind device,
+                                Relayout&& relayout) {
+  const Tensor& out = ctx.outputs[0];
+  const size_t n = operands.size();
+  for (size_t k = 0; k < n; ++k) {
+    if (!c.given[k].has_value()) continue;
+    Tensor plain = Tensor::empty(c.shapes[k], out.dtype(), out.device());
+    relayout(*c.given[k], c.user[k], operands[k], plain);
+    operands[k] = plain;
+  }
+  std::vector<Tensor> result{
+      c.given[n].has_value() ? Tensor::empty(c.shapes[n], out.dtype(), out.device()) : out};
+  KernelTable::global().find(c.of, device)(KernelContext{operands, result, ctx.attrs});
+  if (c.given[n].has_value()) relayout(c.user[n], *c.given[n], result[0], out);
 }
 
 }  // namespace nabla::cpu

@@ -63,34 +63,9 @@ void relayout_kernel_entry(const KernelContext& ctx) {
 /// inputs: the operands of the core op `of`, each in nabla's layout or (attr layout<k>) a 1-D
 /// tensor in a blocked one; output likewise.
 void conv_with_layouts_kernel(const KernelContext& ctx) {
-  const Attrs& attrs = ctx.attrs;
-  const std::string& of = attrs.get<std::string>("of");
-  const size_t n = ctx.inputs.size();
-  const Shape &x = attrs.get<Shape>("x_shape"), &w = attrs.get<Shape>("w_shape"),
-              &y = attrs.get<Shape>("y_shape");
-  const cpu::ConvKind kind = *cpu::conv_kind_of(of, n == 3);
-  const std::vector<BlockedLayout> user =
-      cpu::conv_operand_layouts(kind, cpu::make_conv_plan(x, w, y, attrs));
-  std::vector<std::optional<BlockedLayout>> layouts;
-  for (size_t k = 0; k <= n; ++k) {
-    const auto& code = attrs.get<std::vector<int64_t>>("layout" + std::to_string(k));
-    layouts.push_back(code.empty()
-                          ? std::nullopt
-                          : std::optional(BlockedLayout::decode(code, "conv_with_layouts")));
-  }
-  // nabla's shapes of the operands, in pointer order.
-  const std::vector<Shape> shapes = cpu::conv_operand_shapes(kind, x, w, y);
-  const Tensor& out = ctx.outputs[0];
-  std::vector<Tensor> operands(ctx.inputs.begin(), ctx.inputs.end());
-  for (size_t k = 0; k < n; ++k) {
-    if (!layouts[k].has_value()) continue;
-    operands[k] = Tensor::empty(shapes[k], out.dtype(), out.device());
-    relayout_into(*layouts[k], user[k], ctx.inputs[k], operands[k]);
-  }
-  std::vector<Tensor> result{
-      layouts[n].has_value() ? Tensor::empty(shapes[n], out.dtype(), out.device()) : out};
-  KernelTable::global().find(of, DeviceKind::CUDA)(KernelContext{operands, result, attrs});
-  if (layouts[n].has_value()) relayout_into(user[n], *layouts[n], result[0], out);
+  const cpu::ConvWithLayouts c = cpu::ConvWithLayouts::of_call(ctx);
+  cpu::conv_through_plain_layouts(ctx, c, {ctx.inputs.begin(), ctx.inputs.end()}, DeviceKind::CUDA,
+                                  &relayout_into);
 }
 
 }  // namespace
