@@ -15,19 +15,6 @@ namespace {
 using nn_test::blobs;
 using ModelOnFakeGpu = testing::FakeCudaDevice;
 
-nn::Sequential mlp(std::optional<Device> device, bool eager) {
-  random::seed(21);
-  auto model =
-      nn::Sequential({nn::Input({8}), nn::Dense(32, {.activation = "relu"}), nn::Dropout(0.3),
-                      nn::BatchNormalization(), nn::Dense(3, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::Adam({.learning_rate = 1e-2}),
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"},
-                 .run_eagerly = eager,
-                 .device = device});
-  return model;
-}
-
 void expect_same(const std::vector<double>& got, const std::vector<double>& want,
                  const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
@@ -67,8 +54,8 @@ TEST_F(ModelOnFakeGpu, FitEvaluatePredictMatchTheCpuRunExactly) {
   auto [x_val, y_val] = blobs(100, 2);
   for (bool eager : {false, true}) {
     SCOPED_TRACE(eager ? "eager" : "graph");
-    auto on_cpu = mlp(std::nullopt, eager);
-    auto on_gpu = mlp(kGpu, eager);
+    auto on_cpu = nn_test::stateful_mlp(eager);
+    auto on_gpu = nn_test::stateful_mlp(eager, kGpu);
     for (const Tensor& w : on_gpu.weights()) ASSERT_EQ(w.device(), kGpu);
     const nn::FitOptions options{.batch_size = 64,
                                  .epochs = 3,
@@ -118,7 +105,7 @@ TEST_F(ModelOnFakeGpu, LossesAndMetricsAreReadOncePerEpochNotPerBatch) {
   testing::fake_cuda_detail::clear_cached_kernels();
   auto reads_for = [&](int64_t samples, bool eager) {
     auto [x, y] = blobs(samples, 1);
-    auto model = mlp(kGpu, eager);
+    auto model = nn_test::stateful_mlp(eager, kGpu);
     g_device_reads = 0;
     (void)model.fit(x, y, {.batch_size = 16, .epochs = 2, .verbose = 0});
     (void)model.evaluate(x, y, {.batch_size = 16, .verbose = 0});
@@ -135,8 +122,8 @@ TEST_F(ModelOnFakeGpu, LossesAndMetricsAreReadOncePerEpochNotPerBatch) {
 
 TEST_F(ModelOnFakeGpu, OnBatchCallsTakeHostOrDeviceData) {
   auto [x, y] = blobs(64, 3);
-  auto on_cpu = mlp(std::nullopt, false);
-  auto on_gpu = mlp(kGpu, false);
+  auto on_cpu = nn_test::stateful_mlp(false);
+  auto on_gpu = nn_test::stateful_mlp(false, kGpu);
   random::seed(6);
   const double want = on_cpu.train_on_batch(x, y).at("loss");
   random::seed(6);

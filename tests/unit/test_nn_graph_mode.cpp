@@ -32,23 +32,11 @@ void expect_same_weights(const nn::Model& a, const nn::Model& b) {
   }
 }
 
-nn::Sequential mlp(bool eager) {
-  random::seed(21);
-  auto model =
-      nn::Sequential({nn::Input({8}), nn::Dense(32, {.activation = "relu"}), nn::Dropout(0.3),
-                      nn::BatchNormalization(), nn::Dense(3, {.activation = "softmax"})});
-  model.compile({.optimizer = optim::Adam({.learning_rate = 1e-2}),
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"},
-                 .run_eagerly = eager});
-  return model;
-}
-
 TEST(NnGraphMode, SameSeedSameLossCurveAsEager) {
   auto [x, y] = blobs(300, 1);  // 300 rows at batch 64: a partial last batch (a second trace)
   auto [x_val, y_val] = blobs(100, 2);
-  auto eager = mlp(true);
-  auto graph = mlp(false);
+  auto eager = nn_test::stateful_mlp(true);
+  auto graph = nn_test::stateful_mlp(false);
   random::seed(5);
   // Class weights make every batch carry a sample weight (an extra argument of the graph).
   const nn::FitOptions options{.batch_size = 64,
@@ -125,7 +113,7 @@ TEST(NnGraphMode, UntraceableModelsNameRunEagerly) {
 }
 
 TEST(NnGraphMode, ChangingTrainabilityNeedsARecompile) {
-  auto model = mlp(false);
+  auto model = nn_test::stateful_mlp(false);
   auto [x, y] = blobs(64, 4);
   (void)model.fit(x, y, {.batch_size = 32, .epochs = 1, .verbose = 0});
   model.layers().front()->set_trainable(false);

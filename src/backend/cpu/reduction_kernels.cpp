@@ -5,28 +5,14 @@
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/reduction_loop.hpp"
+#include "backend/reduction_accumulators.hpp"
 
 namespace nabla::cpu {
 namespace {
 
-template <class T>
-constexpr bool is_nan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-
-/// sum/prod accumulate floats in double (float32 sums of millions of elements stay exact to
-/// float32 precision) and integers and bool in int64 (NumPy's result dtype), wrapping on overflow
-/// like NumPy without signed-overflow UB. Complex sums accumulate in std::complex<double>.
-template <class T>
-using WideAcc =
-    std::conditional_t<is_complex_v<T>, std::complex<double>,
-                       std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
-template <class T>
-using WideOut = std::conditional_t<std::is_floating_point_v<T> || is_complex_v<T>, T, int64_t>;
+using reduction::is_nan;
+using reduction::WideAcc;
+using reduction::WideOut;
 
 template <class T>
 struct SumReducer {

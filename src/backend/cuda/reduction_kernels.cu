@@ -5,6 +5,11 @@
 // reads its reduced elements and combines them in a shared-memory tree. See Note [CUDA reduction
 // layout]. Of the reductions only sum takes complex tensors, as libcu++'s complex type (Note
 // [Complex numbers on the CPU and CUDA]).
+
+// The shared accumulator rules must be callable from kernels: before any include that may
+// pull them in.
+#define NABLA_HOST_DEVICE __host__ __device__
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -16,9 +21,14 @@
 #include "backend/cuda/kernels.hpp"
 #include "backend/cuda/launch.cuh"
 #include "backend/cuda/strided_index.cuh"
+#include "backend/reduction_accumulators.hpp"
 
 namespace nabla::cuda {
 namespace {
+
+using reduction::is_nan;
+using reduction::WideAcc;
+using reduction::WideOut;
 
 // Note [CUDA reduction layout]
 // A block is a 2-D grid of threads: `out_lanes` outputs times `red_lanes` threads per output, both
@@ -44,28 +54,8 @@ constexpr int64_t kMaxOutputBlocks = kMaxBlocks * 8;
 /// gridDim.y's hardware limit.
 constexpr int64_t kMaxSplits = 65535;
 
-template <class T>
-__host__ __device__ bool is_nan(T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return x != x;
-  } else {
-    return false;
-  }
-}
-
 // The reducers are host-device so that their merge rules can be checked on a machine without
 // a GPU; kernels are their only production callers.
-
-/// sum/prod accumulate floats in double, complex numbers in Complex<double>, and integers and
-/// bool in int64, wrapping on overflow like NumPy without signed-overflow UB, as the CPU's
-/// reducers; the output keeps a float or complex dtype and is int64 otherwise (the op's infer
-/// rule).
-template <class T>
-using WideAcc =
-    std::conditional_t<is_complex_v<T>, scalar::Complex<double>,
-                       std::conditional_t<std::is_floating_point_v<T>, double, int64_t>>;
-template <class T>
-using WideOut = std::conditional_t<std::is_floating_point_v<T> || is_complex_v<T>, T, int64_t>;
 
 template <class T>
 struct SumReducer {
